@@ -1,0 +1,10 @@
+/** Tests run from TypeScript sources; workspace packages resolve to their src/. */
+module.exports = {
+  testEnvironment: '<rootDir>/test/node-environment.js',
+  roots: ['<rootDir>/packages', '<rootDir>/test'],
+  testMatch: ['**/test/**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true }] },
+  moduleNameMapper: { '^@dynet/(graph|train|infer|cli)$': '<rootDir>/packages/$1/src' },
+  testTimeout: 600000,
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
+};

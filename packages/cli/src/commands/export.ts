@@ -1,0 +1,28 @@
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { dynetParameterSpecs, exportDynet, initParameters, loadParameters } from '@dynet/graph';
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { configOf, variantOf, withPreset } from '../options';
+
+export const command = 'export';
+export const describe = 'write DyNet-S and/or DyNet-L as ONNX graphs sharing one external weights file';
+
+export function builder(y: Argv) {
+  return withPreset(y)
+    .option('variant', { type: 'string', array: true, default: ['S', 'L'], describe: 'S, L or both (--variant S L)' })
+    .option('weights', { type: 'string', describe: 'checkpoint: Lightning .ckpt, .pth state dict or .safetensors' })
+    .option('seed', { type: 'number', default: 0, describe: 'seed of the PyTorch-style initialisation when no --weights' })
+    .option('out', { alias: 'o', type: 'string', default: 'graphs', describe: 'output folder' });
+}
+
+type Args = ArgumentsCamelCase<{ preset: string; variant: string[]; weights?: string; seed: number; out: string }>;
+
+export function handler(args: Args): void {
+  const config = configOf(args.preset);
+  const variants = [...new Set(args.variant.map(variantOf))];
+  const specs = dynetParameterSpecs(config);
+  const weights = args.weights ? loadParameters(args.weights, specs) : initParameters(specs, args.seed);
+  const source = args.weights ? path.basename(args.weights) : `init seed ${args.seed}`;
+  const result = exportDynet({ config, variants, outDir: args.out, weights, source });
+  for (const f of result.files) console.log(`wrote ${f} (${(fs.statSync(f).size / 1e6).toFixed(2)} MB)`);
+}

@@ -1,0 +1,70 @@
+/**
+ * Writes DyNet graphs into a folder: `dynet-s.onnx`, `dynet-l.onnx` and one external weights
+ * file that every graph in the folder reads, so S and L store their shared parameters once.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { atomicWriteFileSync } from '../io/atomic-write';
+import { DynetConfig, Variant } from '../models/dynet/config';
+import { buildDynet } from '../models/dynet/dynet';
+import { graphParameterSpecs } from '../models/dynet/parameters';
+import { serializeGraph } from '../onnx/serialize';
+import { encodeWeights, layoutWeights } from '../onnx/weights-layout';
+import { StateDict } from '../weights/types';
+import { VERSION } from '../version';
+
+export const WEIGHTS_FILE = 'dynet.weights.bin';
+
+export function graphFileName(variant: Variant): string {
+  return `dynet-${variant.toLowerCase()}.onnx`;
+}
+
+export interface ExportOptions {
+  config: DynetConfig;
+  variants: readonly Variant[];
+  outDir: string;
+  /** parameters by state-dict name (at least those on the forward path) */
+  weights: StateDict;
+  /** where the weights came from, recorded in the metadata */
+  source: string;
+}
+
+export interface ExportResult {
+  files: string[];
+  weightsSha256: string;
+}
+
+export function exportDynet(opts: ExportOptions): ExportResult {
+  const graphs = opts.variants.map((v) => ({ variant: v, graph: buildDynet(opts.config, v) }));
+  const specs = graphParameterSpecs(graphs[0].graph).filter((s) => s.onForwardPath);
+  const layout = layoutWeights(WEIGHTS_FILE, specs);
+  const weightBytes = encodeWeights(layout, opts.weights);
+  const weightsSha256 = createHash('sha256').update(weightBytes).digest('hex');
+  // Encode everything before writing anything, so a failure leaves the folder as it was.
+  const encoded = graphs.map(({ variant, graph }) => ({
+    file: path.join(opts.outDir, graphFileName(variant)),
+    bytes: serializeGraph(graph, {
+      weights: layout,
+      producerVersion: VERSION,
+      metadata: graphMetadata(opts, variant, weightsSha256),
+    }),
+  }));
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  const weightsPath = path.join(opts.outDir, WEIGHTS_FILE);
+  atomicWriteFileSync(weightsPath, weightBytes);
+  for (const { file, bytes } of encoded) atomicWriteFileSync(file, bytes);
+  return { files: [weightsPath, ...encoded.map((e) => e.file)], weightsSha256 };
+}
+
+function graphMetadata(opts: ExportOptions, variant: Variant, weightsSha256: string): Record<string, string> {
+  return {
+    'dynet.variant': variant,
+    'dynet.reuse': JSON.stringify(opts.config.reuse[variant]),
+    'dynet.config': JSON.stringify(opts.config),
+    'dynet.input': 'input: float32 [N,3,H,W] in [0,1]; any N; H and W multiples of 8',
+    'dynet.weights_file': WEIGHTS_FILE,
+    'dynet.weights_sha256': weightsSha256,
+    'dynet.weights_source': opts.source,
+  };
+}

@@ -1,0 +1,67 @@
+/** The DyNet forward pass, as ../shared/docs/dynet-architecture.md writes it. */
+import { Graph, Value } from '../../ir/graph';
+import { add } from '../../ops/elementwise';
+import { concat } from '../../ops/shape';
+import { DynetConfig, Reuse, Variant } from './config';
+import { conv1x1, conv3x3 } from './layers';
+import { ParamScope, module } from './param-scope';
+import { promptBlock } from './prompt';
+import { downsample, upsample } from './resample';
+import { repeatBlock, transformerBlock } from './transformer-block';
+
+const cat = (a: Value, b: Value) => concat([a, b], 1);
+
+/** Builds the inference graph of one variant: `input` [N,3,H,W] -> `output` [N,3,H,W]. */
+export function buildDynet(config: DynetConfig, variant: Variant): Graph {
+  const g = new Graph();
+  const inp = g.input('input', 'float32', ['N', 3, 'H', 'W']);
+  g.output(dynetForward(new ParamScope(g), inp, config, config.reuse[variant]), 'output');
+  return g;
+}
+
+export function dynetForward(p: ParamScope, inp: Value, c: DynetConfig, f: Reuse): Value {
+  const g = p.graph;
+  const d = c.dim;
+  const [h1, h2, h3, h4] = c.heads;
+  const ffn = c.ffnFactor;
+  const rep = (name: string, x: Value, times: number, heads: number) => repeatBlock(p, name, x, times, heads, ffn);
+  const down = (name: string, x: Value) => module(p, name, (q) => downsample(q, x));
+  const up = (name: string, x: Value) => module(p, name, (q) => upsample(q, x));
+  const conv1 = (name: string, x: Value, cOut: number) => g.scope(name, () => conv1x1(p, name, x, cOut));
+  const prompt = (k: number, x: Value) =>
+    module(p, `prompt${k}`, (q) => promptBlock(q, x, c.promptDims[k - 1], c.promptSizes[k - 1], c.promptLen));
+  const noise = (k: number, x: Value) => module(p, `noise_level${k}`, (q) => transformerBlock(q, x, c.noiseHeads, ffn));
+  declareUnusedParams(p, c);
+
+  const embedded = g.scope('patch_embed', () => conv3x3(p, 'patch_embed.proj', inp, d));
+  const e1 = rep('encoder_level1', embedded, f[0], h1);
+  const e2 = rep('encoder_level2', down('down1_2', e1), f[1], h2);
+  const e3 = rep('encoder_level3', down('down2_3', e2), f[2], h3);
+  let lat = rep('latent', down('down3_4', e3), f[3], h4);
+
+  lat = conv1('reduce_noise_level3', noise(3, cat(lat, prompt(3, lat))), 4 * d);
+  let d3 = up('up4_3', lat);
+  const e3p = conv1('reduce_noise_level2', noise(2, cat(e3, prompt(2, e3))), 4 * d);
+  d3 = rep('decoder_level3', conv1('reduce_chan_level3', cat(d3, e3p), 4 * d), f[2], h3);
+
+  let d2 = up('up3_2', d3);
+  const e2p = conv1('reduce_noise_level1', noise(1, cat(e2, prompt(1, e2))), 2 * d);
+  d2 = rep('decoder_level2', conv1('reduce_chan_level2', cat(d2, e2p), 2 * d), f[1], h2);
+
+  let d1 = rep('decoder_level1', cat(up('up2_1', d2), e1), f[0], h1);
+  for (let i = 0; i < c.refinementBlocks; i++) {
+    d1 = module(p.child('refinement'), i, (q) => transformerBlock(q, d1, h1, ffn), `refinement.${i}`);
+  }
+  return add(g.scope('output', () => conv3x3(p, 'output', d1, 3)), inp);
+}
+
+/**
+ * The released model declares reduce_noise_channel_{1,2,3} but never uses them; they are part
+ * of the parameter set (checkpoints carry them) and off the forward path.
+ */
+function declareUnusedParams(p: ParamScope, c: DynetConfig): void {
+  for (let k = 1; k <= 3; k++) {
+    const out = c.dim * 2 ** (k - 1);
+    p.get(`reduce_noise_channel_${k}.weight`, [out, out + c.promptDims[0] * 2 ** (k - 1), 1, 1]);
+  }
+}

@@ -1,0 +1,38 @@
+/** Small layers shared by the DyNet modules: bias-free convolutions and the channel layer norm. */
+import { Value } from '../../ir/graph';
+import { conv } from '../../ops/conv';
+import { layerNormalization } from '../../ops/norm';
+import { transpose } from '../../ops/shape';
+import { ParamScope } from './param-scope';
+
+export function channels(x: Value): number {
+  return x.shape[1] as number;
+}
+
+/** 1x1 convolution `name`: cIn -> cOut */
+export function conv1x1(p: ParamScope, name: string, x: Value, cOut: number): Value {
+  return conv(x, p.get(`${name}.weight`, [cOut, channels(x), 1, 1]), { kernel_shape: [1, 1] });
+}
+
+/** 3x3 convolution `name` with padding 1: cIn -> cOut */
+export function conv3x3(p: ParamScope, name: string, x: Value, cOut: number): Value {
+  return conv(x, p.get(`${name}.weight`, [cOut, channels(x), 3, 3]), { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+}
+
+/** 3x3 depthwise convolution `name` with padding 1 */
+export function dwconv3x3(p: ParamScope, name: string, x: Value): Value {
+  const c = channels(x);
+  return conv(x, p.get(`${name}.weight`, [c, 1, 3, 3]), { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: c });
+}
+
+/**
+ * Restormer's LayerNorm over the channel axis at every pixel (`p.body.weight`, `p.body.bias`):
+ * (x - mean_c) / sqrt(var_c + 1e-5) * weight + bias. Computed channels-last by the runtime's
+ * LayerNormalization kernel, between two transposes, as the authors' to_3d/to_4d do.
+ */
+export function channelLayerNorm(p: ParamScope, x: Value): Value {
+  const c = channels(x);
+  const nhwc = transpose(x, [0, 2, 3, 1]);
+  const y = layerNormalization(nhwc, p.get('body.weight', [c]), p.get('body.bias', [c]), 1e-5);
+  return transpose(y, [0, 3, 1, 2]);
+}

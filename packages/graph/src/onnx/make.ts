@@ -1,0 +1,97 @@
+/**
+ * Pure constructors for ONNX protos, after onnx.helper: each validates its arguments and
+ * names the culprit. Attributes are typed by the op vocabulary and sorted by name so the
+ * serialised bytes are stable.
+ */
+import { onnx } from 'onnx-proto';
+import { Dim, dimToString } from '../ir/dim';
+import { DType, ONNX_DTYPE } from '../ir/dtype';
+import { AttrValue } from '../ir/graph';
+import { opSchema } from '../ops/names';
+
+export const OPSET_VERSION = 17;
+export const IR_VERSION = 8;
+
+const ATTR_TYPE = onnx.AttributeProto.AttributeType;
+
+export function makeAttribute(opType: string, name: string, value: AttrValue): onnx.IAttributeProto {
+  const type = opSchema(opType).attrs[name];
+  switch (type) {
+    case 'int':
+      return { name, type: ATTR_TYPE.INT, i: value as number };
+    case 'ints':
+      return { name, type: ATTR_TYPE.INTS, ints: value as number[] };
+    case 'float':
+      return { name, type: ATTR_TYPE.FLOAT, f: value as number };
+    case 'string':
+      return { name, type: ATTR_TYPE.STRING, s: new TextEncoder().encode(value as string) };
+    default:
+      throw new TypeError(`attribute '${name}' is not declared for op '${opType}' in ops/names.ts`);
+  }
+}
+
+export function makeNode(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  name: string,
+  attrs: Record<string, AttrValue>,
+): onnx.INodeProto {
+  const attribute = Object.keys(attrs)
+    .sort()
+    .map((k) => makeAttribute(opType, k, attrs[k]));
+  return { input: inputs, output: outputs, name, opType, domain: '', attribute };
+}
+
+export function makeValueInfo(name: string, dtype: DType, shape: readonly Dim[]): onnx.IValueInfoProto {
+  const dim = shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: dimToString(d) }));
+  return { name, type: { tensorType: { elemType: ONNX_DTYPE[dtype], shape: { dim } } } };
+}
+
+/** A tensor whose bytes are stored inline (little-endian raw data). */
+export function makeTensor(name: string, dtype: DType, dims: readonly number[], raw: Uint8Array): onnx.ITensorProto {
+  const count = dims.reduce((a, b) => a * b, 1);
+  const width = dtype === 'bool' ? 1 : dtype === 'float32' ? 4 : 8;
+  if (raw.byteLength !== count * width) {
+    throw new RangeError(`tensor '${name}': ${raw.byteLength} bytes do not match dims [${dims}] of ${dtype}`);
+  }
+  return { name, dataType: ONNX_DTYPE[dtype], dims: [...dims], rawData: raw };
+}
+
+/** A float32 tensor whose bytes live in an external file at `offset`. */
+export function makeExternalTensor(name: string, dims: readonly number[], location: string, offset: number): onnx.ITensorProto {
+  const length = dims.reduce((a, b) => a * b, 1) * 4;
+  const externalData = [
+    { key: 'location', value: location },
+    { key: 'offset', value: String(offset) },
+    { key: 'length', value: String(length) },
+  ];
+  return { name, dataType: ONNX_DTYPE.float32, dims: [...dims], externalData, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL };
+}
+
+export function makeGraph(
+  name: string,
+  nodes: onnx.INodeProto[],
+  inputs: onnx.IValueInfoProto[],
+  outputs: onnx.IValueInfoProto[],
+  initializers: onnx.ITensorProto[],
+): onnx.IGraphProto {
+  return { name, node: nodes, input: inputs, output: outputs, initializer: initializers };
+}
+
+export function makeModel(graph: onnx.IGraphProto, metadata: Record<string, string>, producerVersion: string): onnx.IModelProto {
+  return {
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: '', version: OPSET_VERSION }],
+    producerName: 'dynet',
+    producerVersion,
+    graph,
+    metadataProps: Object.keys(metadata)
+      .sort()
+      .map((key) => ({ key, value: metadata[key] })),
+  };
+}
+
+export function encodeModel(model: onnx.IModelProto): Uint8Array {
+  return onnx.ModelProto.encode(model).finish();
+}

@@ -1,0 +1,58 @@
+import { onnx } from 'onnx-proto';
+import { GraphError } from '../errors';
+import { Graph, Value } from '../ir/graph';
+import { encodeModel, makeExternalTensor, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from './make';
+import { WeightsLayout } from './weights-layout';
+
+export interface SerializeOptions {
+  /** where the parameters' bytes are (every graph parameter must be in it) */
+  weights: WeightsLayout;
+  metadata: Record<string, string>;
+  producerVersion: string;
+}
+
+function rawBytes(v: Value): Uint8Array {
+  const d = v.constData!;
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/** ONNX ModelProto bytes for a built graph; parameters are external, constants inline. */
+export function serializeGraph(g: Graph, opts: SerializeOptions): Uint8Array {
+  return encodeModel(toModelProto(g, opts));
+}
+
+export function toModelProto(g: Graph, opts: SerializeOptions): onnx.IModelProto {
+  const nodes = g.nodes.map((n) =>
+    makeNode(
+      n.opType,
+      n.inputs.map((v) => (v ? v.name : '')),
+      n.outputs.map((v) => v.name),
+      n.name,
+      n.attrs,
+    ),
+  );
+  const used = usedValues(g);
+  const params = [...g.params.values()].filter((p) => used.has(p));
+  const initializers = [
+    ...params.map((p) => {
+      const entry = opts.weights.entries.get(p.name);
+      if (!entry) throw new GraphError('serialize', p.name, 'parameter is not in the weights layout');
+      return makeExternalTensor(p.name, p.shape as number[], opts.weights.location, entry.offset);
+    }),
+    ...g.constants.filter((c) => used.has(c)).map((c) => makeTensor(c.name, c.dtype, c.shape as number[], rawBytes(c))),
+  ];
+  const graph = makeGraph(
+    'dynet',
+    nodes,
+    g.inputs.map((v) => makeValueInfo(v.name, v.dtype, v.shape)),
+    g.outputs.map((v) => makeValueInfo(v.name, v.dtype, v.shape)),
+    initializers,
+  );
+  return makeModel(graph, opts.metadata, opts.producerVersion);
+}
+
+function usedValues(g: Graph): Set<Value> {
+  const used = new Set<Value>();
+  for (const n of g.nodes) for (const v of n.inputs) if (v) used.add(v);
+  return used;
+}

@@ -1,0 +1,58 @@
+/**
+ * The one op vocabulary: every ONNX op our graphs use, its inputs (a trailing `?` marks an
+ * optional one) and the ONNX type of each attribute. Helpers, serialisation and the cost model
+ * read it; serialisation refuses an op or attribute that is not declared here.
+ */
+export type AttrType = 'int' | 'ints' | 'float' | 'string';
+
+export interface OpSchema {
+  inputs: readonly string[];
+  attrs: Readonly<Record<string, AttrType>>;
+}
+
+const elementwise2: OpSchema = { inputs: ['A', 'B'], attrs: {} };
+const elementwise1: OpSchema = { inputs: ['X'], attrs: {} };
+
+export const OP_SCHEMAS = {
+  Add: elementwise2,
+  Sub: elementwise2,
+  Mul: elementwise2,
+  Div: elementwise2,
+  Max: { inputs: ['A', 'B'], attrs: {} },
+  Pow: elementwise2,
+  Erf: elementwise1,
+  Sqrt: elementwise1,
+  Neg: elementwise1,
+  Abs: elementwise1,
+  Identity: elementwise1,
+  Clip: { inputs: ['input', 'min?', 'max?'], attrs: {} },
+  Conv: {
+    inputs: ['X', 'W', 'B?'],
+    attrs: { dilations: 'ints', group: 'int', kernel_shape: 'ints', pads: 'ints', strides: 'ints' },
+  },
+  MatMul: elementwise2,
+  Gemm: { inputs: ['A', 'B', 'C?'], attrs: { alpha: 'float', beta: 'float', transA: 'int', transB: 'int' } },
+  ReduceMean: { inputs: ['data'], attrs: { axes: 'ints', keepdims: 'int' } },
+  ReduceL2: { inputs: ['data'], attrs: { axes: 'ints', keepdims: 'int' } },
+  ReduceSum: { inputs: ['data', 'axes?'], attrs: { keepdims: 'int' } },
+  Softmax: { inputs: ['input'], attrs: { axis: 'int' } },
+  LayerNormalization: { inputs: ['X', 'Scale', 'B?'], attrs: { axis: 'int', epsilon: 'float' } },
+  Reshape: { inputs: ['data', 'shape'], attrs: {} },
+  Transpose: { inputs: ['data'], attrs: { perm: 'ints' } },
+  Concat: { inputs: ['inputs...'], attrs: { axis: 'int' } },
+  Split: { inputs: ['input', 'split?'], attrs: { axis: 'int' } },
+  Shape: { inputs: ['data'], attrs: { end: 'int', start: 'int' } },
+  DepthToSpace: { inputs: ['input'], attrs: { blocksize: 'int', mode: 'string' } },
+  Resize: {
+    inputs: ['X', 'roi?', 'scales?', 'sizes?'],
+    attrs: { coordinate_transformation_mode: 'string', mode: 'string' },
+  },
+} as const satisfies Record<string, OpSchema>;
+
+export type OpType = keyof typeof OP_SCHEMAS;
+
+export function opSchema(opType: string): OpSchema {
+  const schema = (OP_SCHEMAS as Record<string, OpSchema>)[opType];
+  if (!schema) throw new TypeError(`op '${opType}' is not in dynet's op vocabulary (ops/names.ts)`);
+  return schema;
+}

@@ -1,0 +1,82 @@
+import { GraphError } from '../errors';
+import { Dim, dimEquals, divDim, dimToString, mulDim, numel } from '../ir/dim';
+import { Value } from '../ir/graph';
+import { runtimeShape } from './runtime-shape';
+
+/**
+ * Reshape to `dims`. Where ONNX's 0 (copy the input's dim) and a single -1 can express the
+ * target, the shape is a constant; otherwise it is computed from the graph input at run time.
+ */
+export function reshape(x: Value, dims: readonly Dim[]): Value {
+  const g = x.graph;
+  const node = g.pendingNodeName('Reshape');
+  if (numel(x.shape).toString() !== numel(dims).toString()) {
+    throw new GraphError('Reshape', node, 'element counts differ', { x: x.shape, target: dims });
+  }
+  const encoded = dims.map((d, i) => (typeof d === 'number' ? d : i < x.rank && dimEquals(d, x.shape[i]) ? 0 : null));
+  const open = encoded.filter((e) => e === null).length;
+  const shape = open <= 1 ? g.ints(encoded.map((e) => (e === null ? -1 : e))) : runtimeShape(g, dims);
+  return g.addNode('Reshape', [x, shape], {}, [{ dtype: x.dtype, shape: dims }])[0];
+}
+
+export function transpose(x: Value, perm: number[]): Value {
+  const g = x.graph;
+  if (perm.length !== x.rank || [...perm].sort().some((p, i) => p !== i)) {
+    throw new GraphError('Transpose', g.pendingNodeName('Transpose'), `perm [${perm}] is not a permutation of the axes`, { x: x.shape });
+  }
+  return g.addNode('Transpose', [x], { perm }, [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]) }])[0];
+}
+
+/** Concatenate along `axis`; every other axis must agree. */
+export function concat(xs: Value[], axis: number): Value {
+  const g = xs[0].graph;
+  const node = g.pendingNodeName('Concat');
+  const ref = xs[0];
+  let total: Dim = 0;
+  for (const x of xs) {
+    if (x.rank !== ref.rank || x.shape.some((d, i) => i !== axis && !dimEquals(d, ref.shape[i]))) {
+      throw new GraphError('Concat', node, `operands differ outside axis ${axis}`, { first: ref.shape, other: x.shape });
+    }
+    const d = x.shape[axis];
+    if (typeof d !== 'number' || typeof total !== 'number') throw new GraphError('Concat', node, 'concat axis must be static', { x: x.shape });
+    total += d;
+  }
+  const shape = ref.shape.map((d, i) => (i === axis ? total : d));
+  return g.addNode('Concat', xs, { axis }, [{ dtype: ref.dtype, shape }])[0];
+}
+
+/** Split along `axis` into pieces of the given static sizes. */
+export function split(x: Value, axis: number, sizes: number[]): Value[] {
+  const g = x.graph;
+  const d = x.shape[axis];
+  if (typeof d !== 'number' || sizes.reduce((a, b) => a + b, 0) !== d) {
+    throw new GraphError('Split', g.pendingNodeName('Split'), `sizes [${sizes}] do not add up to axis ${axis} (${dimToString(d)})`, { x: x.shape });
+  }
+  const outs = sizes.map((s) => ({ dtype: x.dtype, shape: x.shape.map((e, i) => (i === axis ? s : e)) }));
+  return g.addNode('Split', [x, g.ints(sizes)], { axis }, outs);
+}
+
+/** Pixel shuffle by `r` (PyTorch's nn.PixelShuffle): ONNX DepthToSpace in CRD mode. */
+export function depthToSpace(x: Value, r: number): Value {
+  const g = x.graph;
+  const [n, c, h, w] = x.shape;
+  if (typeof c !== 'number' || c % (r * r) !== 0) {
+    throw new GraphError('DepthToSpace', g.pendingNodeName('DepthToSpace'), `channels not divisible by ${r * r}`, { x: x.shape });
+  }
+  const shape = [n, c / (r * r), mulDim(h, r), mulDim(w, r)];
+  return g.addNode('DepthToSpace', [x], { blocksize: r, mode: 'CRD' }, [{ dtype: x.dtype, shape }])[0];
+}
+
+/**
+ * Pixel unshuffle by `r` (PyTorch's nn.PixelUnshuffle): output channel c*r*r + i*r + j takes
+ * channel c at offset (i, j). ONNX SpaceToDepth orders channels differently, so this is
+ * Reshape/Transpose/Reshape.
+ */
+export function pixelUnshuffle(x: Value, r: number): Value {
+  const [n, c, h, w] = x.shape;
+  const hr = divDim(h, r);
+  const wr = divDim(w, r);
+  const split6 = reshape(x, [n, c, hr, r, wr, r]);
+  const moved = transpose(split6, [0, 1, 3, 5, 2, 4]);
+  return reshape(moved, [n, mulDim(c, r * r), hr, wr]);
+}
