@@ -7,6 +7,7 @@ export { serializeGraph, toModelProto } from './onnx/serialize';
 export { layoutWeights, encodeWeights, WeightsLayout } from './onnx/weights-layout';
 export { DynetConfig, Variant, Reuse, VARIANTS, FULL, SMALL, PRESETS, presetConfig } from './models/dynet/config';
 export { buildDynet, dynetForward } from './models/dynet/dynet';
+export { BuildOptions, FAST_BUILD, REFERENCE_BUILD } from './models/dynet/build-options';
 export { dynetParameterSpecs, graphParameterSpecs, ParamSpec } from './models/dynet/parameters';
 export { initParameters } from './models/dynet/init';
 export { graphCost, GraphCost } from './analysis/cost';

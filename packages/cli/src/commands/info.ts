@@ -1,4 +1,4 @@
-import { buildDynet, graphCost } from '@dynet/graph';
+import { REFERENCE_BUILD, buildDynet, graphCost } from '@dynet/graph';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { configOf, variantOf, withPreset } from '../options';
 
@@ -21,7 +21,7 @@ export function handler(args: Args): void {
     throw new RangeError(`--size takes H W, positive multiples of 8; got ${args.size.join(' ')}`);
   }
   const config = configOf(args.preset);
-  const cost = graphCost(buildDynet(config, variant), { N: 1, H: h, W: w });
+  const cost = graphCost(buildDynet(config, variant, REFERENCE_BUILD), { N: 1, H: h, W: w });
   const report = { preset: config.name, variant, reuse: config.reuse[variant], size: [h, w], ...cost, gflops: (2 * cost.macs) / 1e9 };
   if (args.json) {
     console.log(JSON.stringify(report));

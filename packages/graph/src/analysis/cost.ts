@@ -1,8 +1,10 @@
 /**
  * Parameter and multiply-accumulate counts read off a built graph. The MAC rule is the
- * reference's: convolutions and linear layers (nodes whose weight is a parameter) and matrix
- * products of two activations (the attention's q @ k^T and attn @ v). Resampling, the prompt
- * mixing and elementwise work are not counted.
+ * reference's: convolutions and linear layers (nodes whose weight comes from parameters, not
+ * from the input) and matrix products of two activations (the attention's q @ k^T and
+ * attn @ v). Resampling, the prompt mixing and elementwise work are not counted. On the
+ * reference build this is the network's MAC count; on the fast build it is what the runtime
+ * executes, zero padding included.
  */
 import { evalDim } from '../ir/dim';
 import { Graph, Node, Value } from '../ir/graph';
@@ -30,11 +32,11 @@ export function graphCost(g: Graph, sizes: Record<string, number>): GraphCost {
 
 function nodeMacs(n: Node, act: Set<Value>, size: (v: Value, axis: number) => number, count: (v: Value) => number): number {
   const [a, b] = n.inputs as Value[];
-  if (n.opType === 'Conv' && b.kind === 'param') {
+  if (n.opType === 'Conv' && !act.has(b)) {
     const y = n.outputs[0];
     return count(y) * (count(b) / size(b, 0));
   }
-  if (n.opType === 'Gemm' && b.kind === 'param') return size(a, 0) * count(b);
+  if (n.opType === 'Gemm' && !act.has(b)) return size(a, 0) * count(b);
   if (n.opType === 'MatMul' && act.has(a) && act.has(b)) {
     return count(n.outputs[0]) * size(a, -1);
   }

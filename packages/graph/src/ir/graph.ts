@@ -153,7 +153,10 @@ export class Graph {
 
   /** Name of the node an op helper is about to add, for error messages. */
   pendingNodeName(opType: string): string {
-    return this.currentScope ? `${this.currentScope}/${opType}` : opType;
+    const base = this.currentScope ? `${this.currentScope}/${opType}` : opType;
+    let i = this.counters.get(base) ?? 0;
+    while (this.usedNames.has(`${base}_${i}`)) i++;
+    return `${base}_${i}`;
   }
 
   private claim(name: string): string {

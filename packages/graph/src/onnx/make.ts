@@ -16,6 +16,12 @@ const ATTR_TYPE = onnx.AttributeProto.AttributeType;
 
 export function makeAttribute(opType: string, name: string, value: AttrValue): onnx.IAttributeProto {
   const type = opSchema(opType).attrs[name];
+  const bad = () => new TypeError(`attribute '${name}' of op '${opType}' must be ${type}, got ${JSON.stringify(value)}`);
+  const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
+  if (type === 'int' && !isInt(value)) throw bad();
+  if (type === 'ints' && !(Array.isArray(value) && value.every(isInt))) throw bad();
+  if (type === 'float' && typeof value !== 'number') throw bad();
+  if (type === 'string' && typeof value !== 'string') throw bad();
   switch (type) {
     case 'int':
       return { name, type: ATTR_TYPE.INT, i: value as number };
@@ -37,6 +43,7 @@ export function makeNode(
   name: string,
   attrs: Record<string, AttrValue>,
 ): onnx.INodeProto {
+  opSchema(opType); // throws for an op outside the vocabulary
   const attribute = Object.keys(attrs)
     .sort()
     .map((k) => makeAttribute(opType, k, attrs[k]));
@@ -50,6 +57,7 @@ export function makeValueInfo(name: string, dtype: DType, shape: readonly Dim[])
 
 /** A tensor whose bytes are stored inline (little-endian raw data). */
 export function makeTensor(name: string, dtype: DType, dims: readonly number[], raw: Uint8Array): onnx.ITensorProto {
+  if (!dims.every((d) => Number.isInteger(d) && d >= 0)) throw new RangeError(`tensor '${name}': dims [${dims}] must be non-negative integers`);
   const count = dims.reduce((a, b) => a * b, 1);
   const width = dtype === 'bool' ? 1 : dtype === 'float32' ? 4 : 8;
   if (raw.byteLength !== count * width) {

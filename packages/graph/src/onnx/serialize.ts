@@ -54,5 +54,6 @@ export function toModelProto(g: Graph, opts: SerializeOptions): onnx.IModelProto
 function usedValues(g: Graph): Set<Value> {
   const used = new Set<Value>();
   for (const n of g.nodes) for (const v of n.inputs) if (v) used.add(v);
+  for (const v of g.outputs) used.add(v);
   return used;
 }

@@ -29,6 +29,8 @@ export function encodeWeights(layout: WeightsLayout, tensors: ReadonlyMap<string
     const t = tensors.get(name);
     if (!t) throw new RangeError(`weights for '${name}' are missing`);
     if (t.shape.join(',') !== shape.join(',')) throw new RangeError(`'${name}' has shape [${t.shape}], the layout expects [${shape}]`);
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (t.data.length !== count) throw new RangeError(`'${name}' holds ${t.data.length} values, its shape [${shape}] needs ${count}`);
     out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), offset);
   }
   return out;

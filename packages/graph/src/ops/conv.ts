@@ -29,8 +29,11 @@ export function conv(x: Value, w: Value, a: ConvAttrs): Value {
   if (x.rank !== 4 || w.rank !== 4) throw new GraphError('Conv', node, 'expects 4-D input and weight', { x: x.shape, w: w.shape });
   const [cOut, cInPerGroup, kh, kw] = w.shape as number[];
   const cIn = x.shape[1];
-  if (typeof cIn !== 'number' || cIn !== cInPerGroup * group || cOut % group !== 0) {
-    throw new GraphError('Conv', node, `input has ${dimToString(cIn)} channels, weight and group expect ${cInPerGroup * group}`, { x: x.shape, w: w.shape });
+  if (typeof cIn !== 'number' || cIn !== cInPerGroup * group) {
+    throw new GraphError('Conv', node, `input has ${dimToString(cIn)} channels, weight and group ${group} expect ${cInPerGroup * group}`, { x: x.shape, w: w.shape });
+  }
+  if (cOut % group !== 0) {
+    throw new GraphError('Conv', node, `weight has ${cOut} output channels, not divisible by group ${group}`, { w: w.shape });
   }
   if (kh !== a.kernel_shape[0] || kw !== a.kernel_shape[1]) {
     throw new GraphError('Conv', node, `kernel_shape [${a.kernel_shape}] does not match the weight`, { w: w.shape });

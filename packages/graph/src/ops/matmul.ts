@@ -22,6 +22,9 @@ export function linear(x: Value, w: Value, bias: Value): Value {
   if (x.rank !== 2 || w.rank !== 2 || !dimEquals(x.shape[1], w.shape[1])) {
     throw new GraphError('Gemm', node, 'expects x [N,in] and weight [out,in]', { x: x.shape, w: w.shape });
   }
+  if (bias.rank !== 1 || !dimEquals(bias.shape[0], w.shape[0])) {
+    throw new GraphError('Gemm', node, 'bias must be [out]', { w: w.shape, bias: bias.shape });
+  }
   const attrs = { alpha: 1, beta: 1, transA: 0, transB: 1 };
   return g.addNode('Gemm', [x, w, bias], attrs, [{ dtype: 'float32', shape: [x.shape[0], w.shape[0]] }])[0];
 }

@@ -41,6 +41,8 @@ export const OP_SCHEMAS = {
   Transpose: { inputs: ['data'], attrs: { perm: 'ints' } },
   Concat: { inputs: ['inputs...'], attrs: { axis: 'int' } },
   Split: { inputs: ['input', 'split?'], attrs: { axis: 'int' } },
+  Slice: { inputs: ['data', 'starts', 'ends', 'axes?', 'steps?'], attrs: {} },
+  Pad: { inputs: ['data', 'pads', 'constant_value?'], attrs: { mode: 'string' } },
   Shape: { inputs: ['data'], attrs: { end: 'int', start: 'int' } },
   DepthToSpace: { inputs: ['input'], attrs: { blocksize: 'int', mode: 'string' } },
   Resize: {

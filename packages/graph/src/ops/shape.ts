@@ -21,15 +21,16 @@ export function reshape(x: Value, dims: readonly Dim[]): Value {
 
 export function transpose(x: Value, perm: number[]): Value {
   const g = x.graph;
-  if (perm.length !== x.rank || [...perm].sort().some((p, i) => p !== i)) {
+  if (perm.length !== x.rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) {
     throw new GraphError('Transpose', g.pendingNodeName('Transpose'), `perm [${perm}] is not a permutation of the axes`, { x: x.shape });
   }
   return g.addNode('Transpose', [x], { perm }, [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]) }])[0];
 }
 
 /** Concatenate along `axis`; every other axis must agree. */
-export function concat(xs: Value[], axis: number): Value {
+export function concat(xs: Value[], axisIn: number): Value {
   const g = xs[0].graph;
+  const axis = normalizeAxis('Concat', xs[0], axisIn);
   const node = g.pendingNodeName('Concat');
   const ref = xs[0];
   let total: Dim = 0;
@@ -46,14 +47,49 @@ export function concat(xs: Value[], axis: number): Value {
 }
 
 /** Split along `axis` into pieces of the given static sizes. */
-export function split(x: Value, axis: number, sizes: number[]): Value[] {
+export function split(x: Value, axisIn: number, sizes: number[]): Value[] {
   const g = x.graph;
+  const axis = normalizeAxis('Split', x, axisIn);
   const d = x.shape[axis];
   if (typeof d !== 'number' || sizes.reduce((a, b) => a + b, 0) !== d) {
     throw new GraphError('Split', g.pendingNodeName('Split'), `sizes [${sizes}] do not add up to axis ${axis} (${dimToString(d)})`, { x: x.shape });
   }
   const outs = sizes.map((s) => ({ dtype: x.dtype, shape: x.shape.map((e, i) => (i === axis ? s : e)) }));
   return g.addNode('Split', [x, g.ints(sizes)], { axis }, outs);
+}
+
+function normalizeAxis(opType: string, x: Value, axis: number): number {
+  const a = axis < 0 ? axis + x.rank : axis;
+  if (a < 0 || a >= x.rank) throw new GraphError(opType, x.graph.pendingNodeName(opType), `axis ${axis} out of range`, { x: x.shape });
+  return a;
+}
+
+/** x[..., start:end, ...] along one axis (static bounds). */
+export function slice(x: Value, axis: number, start: number, end: number): Value {
+  const g = x.graph;
+  const d = x.shape[axis];
+  if (typeof d !== 'number' || start < 0 || end > d || start >= end) {
+    throw new GraphError('Slice', g.pendingNodeName('Slice'), `[${start}:${end}] is not a non-empty range of axis ${axis}`, { x: x.shape });
+  }
+  const shape = x.shape.map((e, i) => (i === axis ? end - start : e));
+  return g.addNode('Slice', [x, g.ints([start]), g.ints([end]), g.ints([axis])], {}, [{ dtype: x.dtype, shape }])[0];
+}
+
+/** Zero padding: `after[i]` zeros appended to axis i (static shapes). */
+export function padEnd(x: Value, after: number[]): Value {
+  const g = x.graph;
+  if (after.length !== x.rank || after.some((a) => a < 0)) {
+    throw new GraphError('Pad', g.pendingNodeName('Pad'), `needs one non-negative amount per axis, got [${after}]`, { x: x.shape });
+  }
+  if (after.every((a) => a === 0)) return x;
+  const shape = x.shape.map((d, i) => (after[i] === 0 ? d : mulDimAdd(d, after[i])));
+  const pads = g.ints([...after.map(() => 0), ...after]);
+  return g.addNode('Pad', [x, pads], { mode: 'constant' }, [{ dtype: x.dtype, shape }])[0];
+}
+
+function mulDimAdd(d: Dim, extra: number): number {
+  if (typeof d !== 'number') throw new RangeError('padEnd pads static axes only');
+  return d + extra;
 }
 
 /** Pixel shuffle by `r` (PyTorch's nn.PixelShuffle): ONNX DepthToSpace in CRD mode. */

@@ -10,7 +10,7 @@ import { HostTensor, WeightFileError } from './types';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
 
-const DESCR: Readonly<Record<string, FloatDtype>> = { '<f4': 'F32', '<f8': 'F32' };
+const DESCR: Readonly<Record<string, FloatDtype>> = { '<f4': 'F32', '<f8': 'F64' };
 
 /** Reads a .npy file holding a little-endian float32/float64 C-order array, as float32. */
 export function readNpy(file: string): HostTensor {

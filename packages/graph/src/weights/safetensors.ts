@@ -175,7 +175,8 @@ function parseEntry(name: string, raw: unknown, dataLen: number, fail: (p: strin
   const numel = (shape as number[]).reduce((a, b) => a * b, 1);
   const need = numel * FLOAT_DTYPE_SIZE[dtype as FloatDtype];
   if (!Number.isSafeInteger(need) || need !== end - begin) {
-    fail(`tensor '${name}': shape [${(shape as number[]).join(', ')}] of ${String(dtype)} needs ${need} bytes but data_offsets span ${end - begin}`);
+    const dims = (shape as number[]).join(', ');
+    fail(`tensor '${name}': shape [${dims}] of ${String(dtype)} needs ${need} bytes but data_offsets span ${end - begin}`);
   }
   return { name, dtype: dtype as FloatDtype, shape: (shape as number[]).slice(), begin, end };
 }

@@ -93,7 +93,7 @@ export const TORCH_ALLOWED_GLOBALS: ReadonlyMap<string, PickleGlobalTarget> = ne
     [`${m} frozenset`, (args) => new Set(iterableArg(args))],
     [`${m} bytes`, (args) => (args.length === 0 ? new Uint8Array(0) : bytesArg(args[0]))],
     // bytearray under protocol 2 is bytearray(text, 'latin-1'); under 3-4 bytearray(bytes).
-    [`${m} bytearray`, (args) => (typeof args[0] === 'string' ? codecsEncode(args) : args.length === 0 ? new Uint8Array(0) : bytesArg(args[0]))],
+    [`${m} bytearray`, bytearray],
   ]),
 ]);
 
@@ -336,6 +336,11 @@ function codecsEncode(args: readonly unknown[]): Uint8Array {
   }
   if (enc === 'utf8' || enc === 'ascii') return new TextEncoder().encode(text);
   throw new Error(`unsupported encoding ${String(encoding)}`);
+}
+
+function bytearray(args: readonly unknown[]): Uint8Array {
+  if (typeof args[0] === 'string') return codecsEncode(args);
+  return args.length === 0 ? new Uint8Array(0) : bytesArg(args[0]);
 }
 
 function iterableArg(args: readonly unknown[]): unknown[] {

@@ -221,6 +221,26 @@ describe('resizeBilinear matches F.interpolate(bilinear, align_corners=False)', 
     });
   }
 
+  test('Resize x=[1,1,2,2] [[0,1],[2,3]] -> 4x4 and x=[1,1,4,4] ramp 0..15 -> 2x2, values by hand', async () => {
+    const up = new Graph();
+    up.output(resizeBilinear(up.input('x', 'float32', [1, 1, 2, 2]), 4, 4), 'y');
+    const down = new Graph();
+    down.output(resizeBilinear(down.input('x', 'float32', [1, 1, 4, 4]), 2, 2), 'y');
+    const mUp = await compileGraph(up);
+    const mDown = await compileGraph(down);
+    try {
+      const a = await mUp.run({ x: { data: new Float32Array([0, 1, 2, 3]), dims: [1, 1, 2, 2] } });
+      // torch.nn.functional.interpolate(..., size=(4, 4), mode='bilinear', align_corners=False)
+      expectClose(a.y.data, [0, 0.25, 0.75, 1, 0.5, 0.75, 1.25, 1.5, 1.5, 1.75, 2.25, 2.5, 2, 2.25, 2.75, 3], 1e-6, 1e-7);
+      const b = await mDown.run({ x: { data: Float32Array.from({ length: 16 }, (_, i) => i), dims: [1, 1, 4, 4] } });
+      // sources at 0.5 and 2.5 on each axis: the means of the 2x2 blocks
+      expectClose(b.y.data, [2.5, 4.5, 10.5, 12.5], 1e-6, 1e-7);
+    } finally {
+      await mUp.release();
+      await mDown.release();
+    }
+  });
+
   test('Resize p=[1,3,4,4] to ref=[N,1,H,W] sizes (prompt style), at H,W = 6x10 and 3x2', async () => {
     const g = new Graph();
     const ref = g.input('ref', 'float32', ['N', 1, 'H', 'W']);

@@ -7,30 +7,31 @@ import { conv1x1, conv3x3 } from './layers';
 import { ParamScope, module } from './param-scope';
 import { promptBlock } from './prompt';
 import { downsample, upsample } from './resample';
-import { repeatBlock, transformerBlock } from './transformer-block';
+import { BlockSpec, repeatBlock, transformerBlock } from './transformer-block';
+import { BuildOptions, FAST_BUILD } from './build-options';
 
 const cat = (a: Value, b: Value) => concat([a, b], 1);
 
 /** Builds the inference graph of one variant: `input` [N,3,H,W] -> `output` [N,3,H,W]. */
-export function buildDynet(config: DynetConfig, variant: Variant): Graph {
+export function buildDynet(config: DynetConfig, variant: Variant, opts: BuildOptions = FAST_BUILD): Graph {
   const g = new Graph();
   const inp = g.input('input', 'float32', ['N', 3, 'H', 'W']);
-  g.output(dynetForward(new ParamScope(g), inp, config, config.reuse[variant]), 'output');
+  g.output(dynetForward(new ParamScope(g), inp, config, config.reuse[variant], opts), 'output');
   return g;
 }
 
-export function dynetForward(p: ParamScope, inp: Value, c: DynetConfig, f: Reuse): Value {
+export function dynetForward(p: ParamScope, inp: Value, c: DynetConfig, f: Reuse, opts: BuildOptions): Value {
   const g = p.graph;
   const d = c.dim;
   const [h1, h2, h3, h4] = c.heads;
-  const ffn = c.ffnFactor;
-  const rep = (name: string, x: Value, times: number, heads: number) => repeatBlock(p, name, x, times, heads, ffn);
+  const block = (heads: number): BlockSpec => ({ heads, ffnFactor: c.ffnFactor, ffnAlign: opts.ffnAlign });
+  const rep = (name: string, x: Value, times: number, heads: number) => repeatBlock(p, name, x, times, block(heads));
   const down = (name: string, x: Value) => module(p, name, (q) => downsample(q, x));
   const up = (name: string, x: Value) => module(p, name, (q) => upsample(q, x));
   const conv1 = (name: string, x: Value, cOut: number) => g.scope(name, () => conv1x1(p, name, x, cOut));
   const prompt = (k: number, x: Value) =>
     module(p, `prompt${k}`, (q) => promptBlock(q, x, c.promptDims[k - 1], c.promptSizes[k - 1], c.promptLen));
-  const noise = (k: number, x: Value) => module(p, `noise_level${k}`, (q) => transformerBlock(q, x, c.noiseHeads, ffn));
+  const noise = (k: number, x: Value) => module(p, `noise_level${k}`, (q) => transformerBlock(q, x, block(c.noiseHeads)));
   declareUnusedParams(p, c);
 
   const embedded = g.scope('patch_embed', () => conv3x3(p, 'patch_embed.proj', inp, d));
@@ -50,7 +51,7 @@ export function dynetForward(p: ParamScope, inp: Value, c: DynetConfig, f: Reuse
 
   let d1 = rep('decoder_level1', cat(up('up2_1', d2), e1), f[0], h1);
   for (let i = 0; i < c.refinementBlocks; i++) {
-    d1 = module(p.child('refinement'), i, (q) => transformerBlock(q, d1, h1, ffn), `refinement.${i}`);
+    d1 = module(p.child('refinement'), i, (q) => transformerBlock(q, d1, block(h1)), `refinement.${i}`);
   }
   return add(g.scope('output', () => conv3x3(p, 'output', d1, 3)), inp);
 }

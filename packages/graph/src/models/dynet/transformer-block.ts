@@ -4,18 +4,27 @@ import { gelu, l2Normalize } from '../../ops/composite';
 import { add, mul } from '../../ops/elementwise';
 import { matmul } from '../../ops/matmul';
 import { softmax } from '../../ops/norm';
-import { reshape, split, transpose } from '../../ops/shape';
+import { conv } from '../../ops/conv';
+import { padEnd, reshape, slice, split, transpose } from '../../ops/shape';
 import { mulDim } from '../../ir/dim';
 import { ffnHidden } from './config';
 import { channelLayerNorm, channels, conv1x1, dwconv3x3 } from './layers';
 import { ParamScope, module } from './param-scope';
 
+/** What distinguishes one TB(d, h) from another besides its width d. */
+export interface BlockSpec {
+  heads: number;
+  ffnFactor: number;
+  /** see BuildOptions.ffnAlign */
+  ffnAlign: number;
+}
+
 /** x = x + attn(norm1(x)); x = x + ffn(norm2(x)) */
-export function transformerBlock(p: ParamScope, x: Value, heads: number, ffnFactor: number): Value {
+export function transformerBlock(p: ParamScope, x: Value, spec: BlockSpec): Value {
   const normed1 = module(p, 'norm1', (q) => channelLayerNorm(q, x));
-  x = add(x, module(p, 'attn', (q) => mdta(q, normed1, heads)));
+  x = add(x, module(p, 'attn', (q) => mdta(q, normed1, spec.heads)));
   const normed2 = module(p, 'norm2', (q) => channelLayerNorm(q, x));
-  return add(x, module(p, 'ffn', (q) => gdfn(q, normed2, ffnFactor)));
+  return add(x, module(p, 'ffn', (q) => gdfn(q, normed2, spec.ffnFactor, spec.ffnAlign)));
 }
 
 /**
@@ -35,18 +44,37 @@ export function mdta(p: ParamScope, x: Value, heads: number): Value {
 }
 
 /** x1, x2 = split(dwconv3x3(project_in(x)));  project_out(gelu(x1) * x2) */
-export function gdfn(p: ParamScope, x: Value, ffnFactor: number): Value {
+export function gdfn(p: ParamScope, x: Value, ffnFactor: number, align: number): Value {
   const d = channels(x);
   const m = ffnHidden(d, ffnFactor);
+  if (align > 0) return gdfnAligned(p, x, m, Math.ceil(m / align) * align);
   const hidden = dwconv3x3(p, 'dwconv', conv1x1(p, 'project_in', x, 2 * m));
   const [x1, x2] = split(hidden, 1, [m, m]);
   return conv1x1(p, 'project_out', mul(gelu(x1), x2), d);
 }
 
+/**
+ * The same GDFN with each gated half as its own conv chain, hidden width padded from m to
+ * `width` with zero weights: padded channels stay 0 through dwconv and gelu(0) * 0, and
+ * project_out's zero columns ignore them. Weight slices and pads are constant subgraphs
+ * that runtimes fold once at load.
+ */
+function gdfnAligned(p: ParamScope, x: Value, m: number, width: number): Value {
+  const d = channels(x);
+  const wIn = p.get('project_in.weight', [2 * m, d, 1, 1]);
+  const wDw = p.get('dwconv.weight', [2 * m, 1, 3, 3]);
+  const wOut = p.get('project_out.weight', [d, m, 1, 1]);
+  const half = (w: Value, k: number) => padEnd(slice(w, 0, k * m, (k + 1) * m), [width - m, 0, 0, 0]);
+  const branch = (k: number) =>
+    conv(conv(x, half(wIn, k), { kernel_shape: [1, 1] }), half(wDw, k), { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: width });
+  const gated = mul(gelu(branch(0)), branch(1));
+  return conv(gated, padEnd(wOut, [0, width - m, 0, 0]), { kernel_shape: [1, 1] });
+}
+
 /** rep(B, f): the same block, the same weights, applied f times in a row. */
-export function repeatBlock(p: ParamScope, name: string, x: Value, times: number, heads: number, ffnFactor: number): Value {
+export function repeatBlock(p: ParamScope, name: string, x: Value, times: number, spec: BlockSpec): Value {
   for (let i = 0; i < times; i++) {
-    x = module(p, name, (q) => transformerBlock(q, x, heads, ffnFactor), `${name}@${i}`);
+    x = module(p, name, (q) => transformerBlock(q, x, spec), `${name}@${i}`);
   }
   return x;
 }

@@ -1,0 +1,17 @@
+/**
+ * How the graph lays out the computation. The function computed is the same either way:
+ * `reference` follows the authors' code op for op (and is what `dynet info` counts);
+ * `fast` is what `dynet export` writes for ONNX Runtime.
+ */
+export interface BuildOptions {
+  /**
+   * Round the GDFN hidden width up to a multiple of this with zero weights (1: no padding), and
+   * compute the two gated halves as separate convolution chains instead of one conv and a Split.
+   * ONNX Runtime's blocked (NCHWc) CPU convolutions need channel counts that are multiples of
+   * 8 or 16; the released widths (127, 255, 425, ...) are not.
+   */
+  ffnAlign: number;
+}
+
+export const REFERENCE_BUILD: BuildOptions = { ffnAlign: 0 };
+export const FAST_BUILD: BuildOptions = { ffnAlign: 16 };
