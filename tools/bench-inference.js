@@ -61,12 +61,18 @@ async function main() {
     const specs = g.dynetParameterSpecs(g.FULL);
     const weights = args.weights ? g.loadParameters(args.weights, specs) : g.initParameters(specs, 0);
     g.exportDynet({ config: g.FULL, variants: ['S', 'L'], outDir: dir, weights, source: 'bench' });
+    // Baseline in the same run: the reference build, op for op as the authors' PyTorch code.
+    const refDir = path.join(dir, 'reference');
+    g.exportDynet({ config: g.FULL, variants: ['S', 'L'], outDir: refDir, weights, source: 'bench', build: g.REFERENCE_BUILD });
     const peak = await measurePeak(dir);
     console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores; onnxruntime-node ${require('onnxruntime-node/package.json').version}, ${args.threads} intra-op threads`);
     console.log(`fp32 peak (2048^3 MatMul): ${peak.toFixed(1)} GFLOP/s`);
     const s = args.size;
     const input = new ort.Tensor('float32', Float32Array.from({ length: 3 * s * s }, (_, i) => (i % 255) / 255), [1, 3, s, s]);
     for (const variant of ['S', 'L']) {
+      const baseline = await ort.InferenceSession.create(path.join(refDir, g.graphFileName(variant)), sessionOptions);
+      const baselineSeconds = await timeRuns(baseline, { input }, args.runs);
+      await baseline.release();
       const session = await ort.InferenceSession.create(path.join(dir, g.graphFileName(variant)), sessionOptions);
       const seconds = await timeRuns(session, { input }, args.runs);
       const macs = g.graphCost(g.buildDynet(g.FULL, variant, g.REFERENCE_BUILD), { N: 1, H: s, W: s }).macs;
@@ -74,7 +80,8 @@ async function main() {
       const ref = s === 256 ? ` | PyTorch export ${PYTORCH_EXPORT_SECONDS[variant].toFixed(2)} s, ratio ${(seconds / PYTORCH_EXPORT_SECONDS[variant]).toFixed(2)}x` : '';
       console.log(
         `DyNet-${variant} 1x3x${s}x${s}: median ${seconds.toFixed(3)} s of ${args.runs} | ${(macs / 1e9).toFixed(2)} GMACs | ` +
-          `${gflops.toFixed(1)} GFLOP/s = ${((100 * gflops) / peak).toFixed(1)}% of peak${ref}`,
+          `${gflops.toFixed(1)} GFLOP/s = ${((100 * gflops) / peak).toFixed(1)}% of peak | ` +
+          `reference build ${baselineSeconds.toFixed(3)} s, ratio ${(seconds / baselineSeconds).toFixed(2)}x${ref}`,
       );
       await session.release();
     }

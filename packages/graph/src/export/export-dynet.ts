@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { atomicWriteFileSync } from '../io/atomic-write';
 import { DynetConfig, Variant } from '../models/dynet/config';
 import { buildDynet } from '../models/dynet/dynet';
+import { BuildOptions, FAST_BUILD } from '../models/dynet/build-options';
 import { graphParameterSpecs } from '../models/dynet/parameters';
 import { serializeGraph } from '../onnx/serialize';
 import { encodeWeights, layoutWeights } from '../onnx/weights-layout';
@@ -28,6 +29,8 @@ export interface ExportOptions {
   weights: StateDict;
   /** where the weights came from, recorded in the metadata */
   source: string;
+  /** graph layout; the default is the runtime-friendly one (see BuildOptions) */
+  build?: BuildOptions;
 }
 
 export interface ExportResult {
@@ -36,7 +39,7 @@ export interface ExportResult {
 }
 
 export function exportDynet(opts: ExportOptions): ExportResult {
-  const graphs = opts.variants.map((v) => ({ variant: v, graph: buildDynet(opts.config, v) }));
+  const graphs = opts.variants.map((v) => ({ variant: v, graph: buildDynet(opts.config, v, opts.build ?? FAST_BUILD) }));
   const specs = graphParameterSpecs(graphs[0].graph).filter((s) => s.onForwardPath);
   const layout = layoutWeights(WEIGHTS_FILE, specs);
   const weightBytes = encodeWeights(layout, opts.weights);
