@@ -3,7 +3,7 @@ module.exports = {
   testEnvironment: '<rootDir>/test/node-environment.js',
   roots: ['<rootDir>/packages', '<rootDir>/test'],
   testMatch: ['**/test/**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.base.json' }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json' }] },
   moduleNameMapper: { '^@dynet/(graph|train|infer|cli)$': '<rootDir>/packages/$1/src' },
   testTimeout: 600000,
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
