@@ -5,8 +5,11 @@ import { encodeModel, makeExternalTensor, makeGraph, makeModel, makeNode, makeTe
 import { WeightsLayout } from './weights-layout';
 
 export interface SerializeOptions {
-  /** where the parameters' bytes are (every graph parameter must be in it) */
-  weights: WeightsLayout;
+  /**
+   * where the parameters' bytes are (every graph parameter must be in it); without it the
+   * parameters become graph inputs, as training graphs take them
+   */
+  weights?: WeightsLayout;
   metadata: Record<string, string>;
   producerVersion: string;
 }
@@ -33,18 +36,22 @@ export function toModelProto(g: Graph, opts: SerializeOptions): onnx.IModelProto
   );
   const used = usedValues(g);
   const params = [...g.params.values()].filter((p) => used.has(p));
+  const weights = opts.weights;
+  const external = weights
+    ? params.map((p) => {
+        const entry = weights.entries.get(p.name);
+        if (!entry) throw new GraphError('serialize', p.name, 'parameter is not in the weights layout');
+        return makeExternalTensor(p.name, p.shape as number[], weights.location, entry.offset);
+      })
+    : [];
   const initializers = [
-    ...params.map((p) => {
-      const entry = opts.weights.entries.get(p.name);
-      if (!entry) throw new GraphError('serialize', p.name, 'parameter is not in the weights layout');
-      return makeExternalTensor(p.name, p.shape as number[], opts.weights.location, entry.offset);
-    }),
+    ...external,
     ...g.constants.filter((c) => used.has(c)).map((c) => makeTensor(c.name, c.dtype, c.shape as number[], rawBytes(c))),
   ];
   const graph = makeGraph(
     'dynet',
     nodes,
-    g.inputs.map((v) => makeValueInfo(v.name, v.dtype, v.shape)),
+    [...(weights ? [] : params), ...g.inputs].map((v) => makeValueInfo(v.name, v.dtype, v.shape)),
     g.outputs.map((v) => makeValueInfo(v.name, v.dtype, v.shape)),
     initializers,
   );

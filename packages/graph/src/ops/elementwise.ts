@@ -17,7 +17,7 @@ function binary(opType: 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow' | 'Max', a: Value,
   return g.addNode(opType, [a, b], {}, [{ dtype: a.dtype, shape }])[0];
 }
 
-function unary(opType: 'Erf' | 'Sqrt' | 'Neg' | 'Abs' | 'Identity', x: Value): Value {
+function unary(opType: 'Erf' | 'Exp' | 'Sign' | 'Sqrt' | 'Neg' | 'Abs' | 'Identity', x: Value): Value {
   return x.graph.addNode(opType, [x], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
 }
 
@@ -35,6 +35,9 @@ export const pow = (a: Value, b: Operand): Value => binary('Pow', a, b);
 export const max = (a: Value, b: Operand): Value => binary('Max', a, b);
 
 export const erf = (x: Value): Value => unary('Erf', x);
+export const exp = (x: Value): Value => unary('Exp', x);
+/** -1, 0 or 1 */
+export const sign = (x: Value): Value => unary('Sign', x);
 export const sqrt = (x: Value): Value => unary('Sqrt', x);
 export const neg = (x: Value): Value => unary('Neg', x);
 export const abs = (x: Value): Value => unary('Abs', x);
@@ -46,4 +49,25 @@ export function clip(x: Value, bounds: { min?: number; max?: number }): Value {
   const lo = bounds.min === undefined ? null : g.scalar(bounds.min);
   const hi = bounds.max === undefined ? null : g.scalar(bounds.max);
   return g.addNode('Clip', [x, lo, hi], {}, [{ dtype: x.dtype, shape: x.shape }])[0];
+}
+
+function compare(opType: 'GreaterOrEqual' | 'LessOrEqual', a: Value, bIn: Operand): Value {
+  const b = lift(a, bIn);
+  const shape = broadcastShapes(opType, a.graph.pendingNodeName(opType), a.shape, b.shape);
+  return a.graph.addNode(opType, [a, b], {}, [{ dtype: 'bool', shape }])[0];
+}
+
+/** a >= b, as bool */
+export const greaterOrEqual = (a: Value, b: Operand): Value => compare('GreaterOrEqual', a, b);
+/** a <= b, as bool */
+export const lessOrEqual = (a: Value, b: Operand): Value => compare('LessOrEqual', a, b);
+
+/** cond ? a : b, elementwise with broadcasting */
+export function where(cond: Value, a: Value, bIn: Operand): Value {
+  const g = a.graph;
+  const b = lift(a, bIn);
+  const node = g.pendingNodeName('Where');
+  if (cond.dtype !== 'bool') throw new GraphError('Where', node, `condition must be bool, got ${cond.dtype}`);
+  const shape = broadcastShapes('Where', node, broadcastShapes('Where', node, cond.shape, a.shape), b.shape);
+  return g.addNode('Where', [cond, a, b], {}, [{ dtype: a.dtype, shape }])[0];
 }

@@ -6,4 +6,5 @@ export * from './shape';
 export * from './norm';
 export * from './resize';
 export { runtimeShape } from './runtime-shape';
-export { OP_SCHEMAS, opSchema, OpType } from './names';
+export { OP_SCHEMAS, opSchema } from './names';
+export type { OpType } from './names';

@@ -1,6 +1,7 @@
 import { GraphError } from '../errors';
 import { Dim, dimEquals, divDim, dimToString, mulDim, numel } from '../ir/dim';
-import { Value } from '../ir/graph';
+import { Graph, Value } from '../ir/graph';
+import { broadcastShapes } from './broadcast';
 import { runtimeShape } from './runtime-shape';
 
 /**
@@ -77,19 +78,43 @@ export function slice(x: Value, axis: number, start: number, end: number): Value
 
 /** Zero padding: `after[i]` zeros appended to axis i (static shapes). */
 export function padEnd(x: Value, after: number[]): Value {
+  return padBoth(x, after.map(() => 0), after);
+}
+
+/** Zero padding: `before[i]` zeros prepended and `after[i]` appended to axis i (static axes). */
+export function padBoth(x: Value, before: number[], after: number[]): Value {
   const g = x.graph;
-  if (after.length !== x.rank || after.some((a) => a < 0)) {
-    throw new GraphError('Pad', g.pendingNodeName('Pad'), `needs one non-negative amount per axis, got [${after}]`, { x: x.shape });
+  if (before.length !== x.rank || after.length !== x.rank || [...before, ...after].some((a) => a < 0)) {
+    throw new GraphError('Pad', g.pendingNodeName('Pad'), `needs non-negative amounts per axis, got [${before}] and [${after}]`, { x: x.shape });
   }
-  if (after.every((a) => a === 0)) return x;
-  const shape = x.shape.map((d, i) => (after[i] === 0 ? d : mulDimAdd(d, after[i])));
-  const pads = g.ints([...after.map(() => 0), ...after]);
-  return g.addNode('Pad', [x, pads], { mode: 'constant' }, [{ dtype: x.dtype, shape }])[0];
+  if ([...before, ...after].every((a) => a === 0)) return x;
+  const shape = x.shape.map((d, i) => (before[i] + after[i] === 0 ? d : mulDimAdd(d, before[i] + after[i])));
+  return g.addNode('Pad', [x, g.ints([...before, ...after])], { mode: 'constant' }, [{ dtype: x.dtype, shape }])[0];
 }
 
 function mulDimAdd(d: Dim, extra: number): number {
   if (typeof d !== 'number') throw new RangeError('padEnd pads static axes only');
   return d + extra;
+}
+
+/** Broadcast x to a static `shape` (numpy rules). */
+export function expand(x: Value, shape: readonly number[]): Value {
+  const g = x.graph;
+  broadcastShapes('Expand', g.pendingNodeName('Expand'), x.shape, shape);
+  return g.addNode('Expand', [x, g.ints(shape)], {}, [{ dtype: x.dtype, shape }])[0];
+}
+
+/** A float32 tensor of zeros with a static shape. */
+export function zeros(g: Graph, shape: readonly number[]): Value {
+  return g.addNode('ConstantOfShape', [g.ints(shape)], {}, [{ dtype: 'float32', shape }])[0];
+}
+
+/** x with the given axes reversed (Slice with step -1). */
+export function reverse(x: Value, axes: number[]): Value {
+  const g = x.graph;
+  const ends = axes.map((a) => -((x.shape[a] as number) + 1));
+  const inputs = [x, g.ints(axes.map(() => -1)), g.ints(ends), g.ints(axes), g.ints(axes.map(() => -1))];
+  return g.addNode('Slice', inputs, {}, [{ dtype: x.dtype, shape: x.shape }])[0];
 }
 
 /** Pixel shuffle by `r` (PyTorch's nn.PixelShuffle): ONNX DepthToSpace in CRD mode. */
