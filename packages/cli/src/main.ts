@@ -1,6 +1,8 @@
 /** The `dynet` command line: one module per command under ./commands. */
 import yargs from 'yargs';
+import * as artifacts from './commands/artifacts';
 import * as convert from './commands/convert';
+import * as data from './commands/data';
 import * as exportCmd from './commands/export';
 import * as info from './commands/info';
 
@@ -11,6 +13,8 @@ export async function main(argv: string[]): Promise<void> {
       .command(exportCmd)
       .command(info)
       .command(convert)
+      .command(data)
+      .command(artifacts)
       .demandCommand(1, 'name a command: dynet --help lists them')
       .strict()
       .fail((msg, err) => {

@@ -9,6 +9,7 @@ import { dynetForward } from '../models/dynet/dynet';
 import { FAST_BUILD } from '../models/dynet/build-options';
 import { ParamScope } from '../models/dynet/param-scope';
 import { LossKind, restorationLoss } from './loss';
+import { AdamWHyper, adamwUpdate, optimizerNames, stepScalars } from './adamw';
 
 export interface TrainingShape {
   batch: number;
@@ -54,4 +55,34 @@ export function buildEvalGraph(config: DynetConfig, variant: Variant, loss: Loss
   f.graph.output(f.loss, 'loss');
   f.graph.output(f.output, 'output');
   return f.graph;
+}
+
+/**
+ * One graph for a whole step (forward, backward and AdamW): params, moments, input, target,
+ * `learning_rate`, `step` -> loss and the updated params and moments, so gradients never
+ * leave the runtime.
+ */
+export function buildFusedStepGraph(config: DynetConfig, variant: Variant, loss: LossKind, shape: TrainingShape, h: AdamWHyper): Graph {
+  const f = forwardWithLoss(config, variant, loss, shape);
+  const g = f.graph;
+  const grads = gradients(g, f.loss, f.params);
+  const lr = g.input('learning_rate', 'float32', []);
+  const step = g.input('step', 'float32', []);
+  const k = g.scope('adamw', () => stepScalars(g, lr, step, h));
+  const n = optimizerNames;
+  g.output(f.loss, 'loss');
+  for (const p of f.params) {
+    const shapeP = p.shape as number[];
+    const state = {
+      param: p,
+      grad: grads.get(p)!,
+      expAvg: g.input(n.expAvg(p.name), 'float32', shapeP),
+      expAvgSq: g.input(n.expAvgSq(p.name), 'float32', shapeP),
+    };
+    const next = g.scope(`adamw.${p.name}`, () => adamwUpdate(state, k, h));
+    g.output(next.param, n.updated(p.name));
+    g.output(next.expAvg, n.updated(n.expAvg(p.name)));
+    g.output(next.expAvgSq, n.updated(n.expAvgSq(p.name)));
+  }
+  return g;
 }

@@ -1,0 +1,35 @@
+/** Maps `--device` to onnxruntime-node execution providers, with the install step when one is missing. */
+import * as ort from 'onnxruntime-node';
+
+export type Device = 'cpu' | 'cuda' | 'webgpu';
+export const DEVICES: readonly Device[] = ['cpu', 'cuda', 'webgpu'];
+
+const INSTALL_HINT: Record<Device, string> = {
+  cpu: '',
+  cuda:
+    'the CUDA execution provider is not installed; on a machine with an NVIDIA GPU and CUDA 12 run ' +
+    '`npm install-scripts approve onnxruntime-node && ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (see README, "Using a GPU")',
+  webgpu: 'the WebGPU execution provider is not available in this onnxruntime-node build on this machine',
+};
+
+export function sessionOptions(device: Device, threads?: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [device],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  };
+}
+
+/** Opens a session, turning a missing provider into an error that names the install step. */
+export async function openSession(file: string, device: Device, threads?: number): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(file, sessionOptions(device, threads));
+  } catch (err) {
+    const message = (err as Error).message ?? String(err);
+    if (device !== 'cpu' && /provider|backend|cuda|webgpu|\.so/i.test(message)) {
+      throw new Error(`--device ${device}: ${INSTALL_HINT[device]} (${message.split('\n')[0]})`);
+    }
+    throw new Error(`${file}: ${message.split('\n')[0]}`);
+  }
+}
