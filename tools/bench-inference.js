@@ -13,6 +13,7 @@ const path = require('node:path');
 const ort = require('onnxruntime-node');
 const yargs = require('yargs');
 const g = require('@dynet/graph');
+const { measurePeak, timeRuns } = require('./bench-util');
 
 // The authors' network exported by torch.onnx.export (opset 17), same setting, this 2-core machine.
 const PYTORCH_EXPORT_SECONDS = { S: 2.31, L: 3.46 };
@@ -25,35 +26,7 @@ const args = yargs(process.argv.slice(2))
   .strict()
   .parseSync();
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sessionOptions = { intraOpNumThreads: args.threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
-
-async function timeRuns(session, feeds, runs) {
-  await session.run(feeds); // warm-up
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    await session.run(feeds);
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
-  }
-  return median(times);
-}
-
-/** fp32 peak: a 2048^3 MatMul graph built with our own builder, run in the same runtime. */
-async function measurePeak(dir) {
-  const n = 2048;
-  const graph = new g.Graph();
-  const a = graph.input('a', 'float32', [n, n]);
-  const b = graph.input('b', 'float32', [n, n]);
-  graph.output(g.ops.matmul(a, b), 'c');
-  const file = path.join(dir, 'peak.onnx');
-  const layout = g.layoutWeights('none.bin', []);
-  fs.writeFileSync(file, g.serializeGraph(graph, { weights: layout, metadata: {}, producerVersion: g.VERSION }));
-  const session = await ort.InferenceSession.create(file, sessionOptions);
-  const m = new ort.Tensor('float32', Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000), [n, n]);
-  const seconds = await timeRuns(session, { a: m, b: m }, args.runs);
-  return (2 * n ** 3) / seconds / 1e9;
-}
 
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynet-bench-'));
@@ -64,17 +37,17 @@ async function main() {
     // Baseline in the same run: the reference build, op for op as the authors' PyTorch code.
     const refDir = path.join(dir, 'reference');
     g.exportDynet({ config: g.FULL, variants: ['S', 'L'], outDir: refDir, weights, source: 'bench', build: g.REFERENCE_BUILD });
-    const peak = await measurePeak(dir);
+    const peak = await measurePeak(dir, sessionOptions, args.runs);
     console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores; onnxruntime-node ${require('onnxruntime-node/package.json').version}, ${args.threads} intra-op threads`);
     console.log(`fp32 peak (2048^3 MatMul): ${peak.toFixed(1)} GFLOP/s`);
     const s = args.size;
     const input = new ort.Tensor('float32', Float32Array.from({ length: 3 * s * s }, (_, i) => (i % 255) / 255), [1, 3, s, s]);
     for (const variant of ['S', 'L']) {
       const baseline = await ort.InferenceSession.create(path.join(refDir, g.graphFileName(variant)), sessionOptions);
-      const baselineSeconds = await timeRuns(baseline, { input }, args.runs);
+      const baselineSeconds = await timeRuns(() => baseline.run({ input }), args.runs);
       await baseline.release();
       const session = await ort.InferenceSession.create(path.join(dir, g.graphFileName(variant)), sessionOptions);
-      const seconds = await timeRuns(session, { input }, args.runs);
+      const seconds = await timeRuns(() => session.run({ input }), args.runs);
       const macs = g.graphCost(g.buildDynet(g.FULL, variant, g.REFERENCE_BUILD), { N: 1, H: s, W: s }).macs;
       const gflops = (2 * macs) / seconds / 1e9;
       const ref = s === 256 ? ` | PyTorch export ${PYTORCH_EXPORT_SECONDS[variant].toFixed(2)} s, ratio ${(seconds / PYTORCH_EXPORT_SECONDS[variant]).toFixed(2)}x` : '';
