@@ -1,5 +1,5 @@
 /**
- * Gradient of the 2-D convolution (stride 1, any padding and group), written with forward
+ * Gradient of the 2-D convolution (stride 1, padding up to kernel - 1, any group), written with forward
  * convolutions so runtimes use their fast kernels:
  *   dx = conv(dy, flip(w) with in/out channels swapped per group), "full" padding
  *   dw = conv(x as [Cin/g, g*N, H, W], dy as [Cout, N, H', W'], group g): batch and channels
@@ -39,7 +39,8 @@ function weightGrad(node: Node, dy: Value): Value {
   const [cOut, cInG, kh, kw] = dims(w);
   const [, , ho, wo] = dims(dy);
   const group = node.attrs.group as number;
-  if (kh === 1 && kw === 1 && group === 1) {
+  const unpadded = (node.attrs.pads as number[]).every((p) => p === 0);
+  if (kh === 1 && kw === 1 && group === 1 && unpadded) {
     const xs = transpose(reshape(x, [n, cIn, h * wd]), [0, 2, 1]);
     const perImage = matmul(reshape(dy, [n, cOut, ho * wo]), xs);
     return reshape(reduceSum(perImage, [0], false), [cOut, cIn, 1, 1]);
@@ -60,6 +61,11 @@ export const convRules: RuleTable = {
       throw new RangeError(`Conv gradient '${node.name}': only stride 1 and dilation 1 are supported`);
     }
     if (node.inputs[2]) throw new RangeError(`Conv gradient '${node.name}': convolutions with bias are not supported`);
+    const [kh, kw] = node.attrs.kernel_shape as number[];
+    const [pt, pl, pb, pr] = node.attrs.pads as number[];
+    if (pt > kh - 1 || pb > kh - 1 || pl > kw - 1 || pr > kw - 1) {
+      throw new RangeError(`Conv gradient '${node.name}': pads [${node.attrs.pads}] beyond kernel size - 1 are not supported`);
+    }
     return [c.wants(0) ? inputGrad(node, dy!) : null, c.wants(1) ? weightGrad(node, dy!) : null];
   },
 };

@@ -38,7 +38,8 @@ export const shapeRules: RuleTable = {
     });
     return [padBoth(dy!, before, after), null, null, null, null];
   },
-  Pad: ({ inputs: [x, pads] }, [dy]) => {
+  Pad: ({ name, inputs: [x, pads], attrs }, [dy]) => {
+    if ((attrs.mode ?? 'constant') !== 'constant') throw new RangeError(`Pad gradient '${name}': only constant padding is supported, not '${attrs.mode}'`);
     const p = ints(pads);
     const xs = dims(x!);
     if (p.some((v) => v < 0)) throw new RangeError('Pad gradient: negative pads are not supported');
@@ -49,6 +50,9 @@ export const shapeRules: RuleTable = {
     return [g, null, null];
   },
   // DepthToSpace (CRD) is a pixel shuffle; its adjoint is the pixel unshuffle
-  DepthToSpace: ({ attrs }, [dy]) => [pixelUnshuffle(dy!, attrs.blocksize as number)],
+  DepthToSpace: ({ name, attrs }, [dy]) => {
+    if (attrs.mode !== 'CRD') throw new RangeError(`DepthToSpace gradient '${name}': only CRD mode (PyTorch's pixel shuffle) is supported, not '${attrs.mode}'`);
+    return [pixelUnshuffle(dy!, attrs.blocksize as number)];
+  },
 };
 
