@@ -70,7 +70,7 @@ async function main() {
     const report = (label, seconds) =>
       console.log(`${label}: median ${seconds.toFixed(2)} s | ${((3 * forwardFlops) / seconds / 1e9).toFixed(1)} GFLOP/s (3x forward) | ${(seconds / floor).toFixed(2)}x the floor`);
     const fused = await TrainingSession.open(dir, { threads: args.threads, fused: true });
-    const fusedSeconds = await timeRuns(() => fused.fusedStep(input, target, 2e-4), args.runs);
+    const fusedSeconds = await timeRuns(() => fused.fusedStep(input, target, 2e-4), args.runs, 2);
     await fused.release();
     report('fused step (forward, backward, AdamW in one graph)', fusedSeconds);
     if (args.split) {
@@ -78,7 +78,7 @@ async function main() {
       const splitSeconds = await timeRuns(async () => {
         await split.trainStep(input, target);
         await split.optimizerStep(2e-4);
-      }, args.runs);
+      }, args.runs, 2);
       await split.release();
       report('split step (training graph, then optimizer graph)', splitSeconds);
     }

@@ -7,9 +7,12 @@ const g = require('@dynet/graph');
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Median seconds of `runs` calls of `fn` after one warm-up call. */
-async function timeRuns(fn, runs) {
-  await fn();
+/**
+ * Median seconds of `runs` calls of `fn` after `warmups` calls (training graphs need two: the
+ * first runs fault in their memory, the second settles the allocator).
+ */
+async function timeRuns(fn, runs, warmups = 1) {
+  for (let i = 0; i < warmups; i++) await fn();
   const times = [];
   for (let i = 0; i < runs; i++) {
     const t0 = process.hrtime.bigint();

@@ -18,6 +18,10 @@ export function sessionOptions(device: Device, threads?: number): ort.InferenceS
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    // Training graphs keep most activations alive until the backward pass. The memory pattern
+    // plans one block for all of them on top of the first run's allocations, nearly doubling
+    // peak RSS (5.4 GB vs 3.4 GB for DyNet-S at batch 1, 128x128) for no measurable speed.
+    enableMemPattern: false,
   };
 }
 
