@@ -6,7 +6,8 @@
  */
 import { GraphError } from '../errors';
 import { dimEquals, shapeToString } from '../ir/dim';
-import { Graph, Node, Value } from '../ir/graph';
+import { Composite, Graph, Node, Value } from '../ir/graph';
+import { COMPOSITE_RULES } from './rules/composite';
 import { add } from '../ops/elementwise';
 import { GRADIENT_RULES } from './registry';
 
@@ -21,9 +22,20 @@ export function gradients(g: Graph, loss: Value, targets: readonly Value[]): Map
   };
   const end = g.nodes.indexOf(loss.producer!);
   const forward = g.nodes.slice(0, end + 1);
+  const { finals, interior } = usableComposites(g, forward);
   for (let i = forward.length - 1; i >= 0; i--) {
     const node = forward[i];
-    if (!active.nodes.has(node)) continue;
+    if (!active.nodes.has(node) || interior.has(node)) continue;
+    const c = finals.get(node);
+    if (c) {
+      const dy = grads.get(c.output);
+      if (!dy) continue;
+      const dxs = g.scope(`grad/${node.name}`, () => COMPOSITE_RULES[c.kind](c, dy));
+      c.inputs.forEach((x, k) => {
+        if (active.values.has(x)) accumulate(x, dxs[k]);
+      });
+      continue;
+    }
     const dys = node.outputs.map((o) => grads.get(o) ?? null);
     if (dys.every((d) => d === null)) continue;
     const rule = GRADIENT_RULES.get(node.opType);
@@ -44,6 +56,26 @@ export function gradients(g: Graph, loss: Value, targets: readonly Value[]): Map
     });
   }
   return new Map(targets.map((t) => [t, grads.get(t) ?? null]));
+}
+
+/**
+ * Composites whose intermediates nobody outside reads: their final node takes the composite's
+ * rule and the nodes before it are skipped.
+ */
+function usableComposites(g: Graph, forward: readonly Node[]): { finals: Map<Node, Composite>; interior: Set<Node> } {
+  const consumers = new Map<Value, Node[]>();
+  for (const n of forward) for (const v of n.inputs) if (v) consumers.set(v, [...(consumers.get(v) ?? []), n]);
+  const finals = new Map<Node, Composite>();
+  const interior = new Set<Node>();
+  for (const c of g.composites) {
+    const own = new Set(c.nodes);
+    const final = c.output.producer;
+    const sealed = c.nodes.every((n) => n === final || n.outputs.every((o) => (consumers.get(o) ?? []).every((user) => own.has(user))));
+    if (!final || !own.has(final) || !sealed || !COMPOSITE_RULES[c.kind] || g.outputs.some((o) => own.has(o.producer!) && o !== c.output)) continue;
+    finals.set(final, c);
+    for (const n of c.nodes) if (n !== final) interior.add(n);
+  }
+  return { finals, interior };
 }
 
 /** Values and nodes on some path from a target to the loss (only they need gradients). */

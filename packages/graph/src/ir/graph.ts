@@ -31,6 +31,20 @@ export class Value {
   }
 }
 
+/**
+ * A derived op (gelu, l2 normalisation) recorded over the primitive nodes that compute it, so
+ * autodiff can apply one rule that needs only the composite's inputs instead of keeping
+ * every intermediate alive for the backward pass.
+ */
+export interface Composite {
+  kind: string;
+  inputs: readonly Value[];
+  output: Value;
+  nodes: readonly Node[];
+  /** interior values the composite's gradient rule may read (small ones, e.g. a norm) */
+  saved: Readonly<Record<string, Value>>;
+}
+
 export interface Node {
   readonly opType: string;
   readonly name: string;
@@ -61,6 +75,8 @@ export class Graph {
   readonly symbolSources = new Map<string, { value: Value; axis: number }>();
   /** memo for helpers that build the same small subgraph many times (e.g. runtime shapes) */
   readonly memo = new Map<string, Value>();
+  /** derived ops built from primitives that autodiff may differentiate as a whole */
+  readonly composites: Composite[] = [];
   private readonly scopes: string[] = [];
   private readonly usedNames = new Set<string>();
   private readonly counters = new Map<string, number>();
