@@ -15,7 +15,7 @@ const INSTALL_HINT: Record<Device, string> = {
 export function sessionOptions(device: Device, threads?: number): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: [device],
-    intraOpNumThreads: threads,
+    ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     // Training graphs keep most activations alive until the backward pass. The memory pattern

@@ -18,6 +18,11 @@ export interface TrainingSessionOptions {
   checkpoint?: string;
   /** open the fused single-graph step instead of the split training + optimizer graphs */
   fused?: boolean;
+  /**
+   * parameters, moments and step to train, shared with other sessions (dynamic training runs
+   * an S and an L session on one store); default: read from `checkpoint`
+   */
+  store?: TrainingCheckpoint;
 }
 
 type Sessions = { training?: ort.InferenceSession; eval?: ort.InferenceSession; optimizer?: ort.InferenceSession; fused?: ort.InferenceSession };
@@ -28,7 +33,7 @@ export class TrainingSession {
   private constructor(
     readonly manifest: ArtifactManifest,
     private readonly sessions: Sessions,
-    private ckpt: TrainingCheckpoint,
+    private readonly ckpt: TrainingCheckpoint,
   ) {}
 
   static async open(dir: string, opts: TrainingSessionOptions = {}): Promise<TrainingSession> {
@@ -39,7 +44,8 @@ export class TrainingSession {
     const sessions: Sessions = opts.fused
       ? { fused: await open('fused'), eval: await open('eval') }
       : { training: await open('training'), optimizer: await open('optimizer'), eval: await open('eval') };
-    const ckpt = loadCheckpoint(opts.checkpoint ?? path.join(dir, ARTIFACT_FILES.checkpoint), dynetParameterSpecs(manifest.config), manifest.trained.map((t) => t.name));
+    const ckpt =
+      opts.store ?? loadCheckpoint(opts.checkpoint ?? path.join(dir, ARTIFACT_FILES.checkpoint), dynetParameterSpecs(manifest.config), manifest.trained.map((t) => t.name));
     return new TrainingSession(manifest, sessions, ckpt);
   }
 
@@ -50,6 +56,11 @@ export class TrainingSession {
 
   get parameters(): StateDict {
     return this.ckpt.params;
+  }
+
+  /** the parameters, moments and step this session trains (possibly shared) */
+  get store(): TrainingCheckpoint {
+    return this.ckpt;
   }
 
   /** Loss and gradients for one batch; the gradients wait for optimizerStep. */
@@ -93,9 +104,12 @@ export class TrainingSession {
     saveCheckpoint(file, { ...this.ckpt, state: { ...this.ckpt.state, ...state } }, JSON.stringify(this.manifest.config));
   }
 
-  /** Replaces parameters, moments and step with a checkpoint's; returns its saved state. */
+  /**
+   * Replaces parameters, moments and step with a checkpoint's, in place (sessions sharing the
+   * store see the change); returns its saved state.
+   */
   load(file: string): Record<string, string> {
-    this.ckpt = loadCheckpoint(file, dynetParameterSpecs(this.manifest.config), this.manifest.trained.map((t) => t.name));
+    Object.assign(this.ckpt, loadCheckpoint(file, dynetParameterSpecs(this.manifest.config), this.manifest.trained.map((t) => t.name)));
     this.grads = null;
     return this.ckpt.state;
   }
