@@ -42,6 +42,8 @@ export interface ArtifactOptions {
   outDir: string;
   /** also write the single-graph step (forward, backward and AdamW) */
   fused: boolean;
+  /** write checkpoint.safetensors with `weights` and zero moments (default true) */
+  checkpoint?: boolean;
 }
 
 /** What a training session needs to know about an artifact folder. */
@@ -76,7 +78,9 @@ export function writeArtifacts(o: ArtifactOptions): ArtifactManifest {
   fs.mkdirSync(o.outDir, { recursive: true });
   for (const [name, bytes] of files) atomicWriteFileSync(path.join(o.outDir, name), bytes);
   const params: StateDict = new Map(specs.map((s) => [s.name, o.weights.get(s.name)!]));
-  saveCheckpoint(path.join(o.outDir, ARTIFACT_FILES.checkpoint), { params, expAvg: zeros(), expAvgSq: zeros(), step: 0, state: {} }, JSON.stringify(o.config));
+  if (o.checkpoint !== false) {
+    saveCheckpoint(path.join(o.outDir, ARTIFACT_FILES.checkpoint), { params, expAvg: zeros(), expAvgSq: zeros(), step: 0, state: {} }, JSON.stringify(o.config));
+  }
   const manifest: ArtifactManifest = {
     version: VERSION,
     variant: o.variant,
@@ -86,7 +90,7 @@ export function writeArtifacts(o: ArtifactOptions): ArtifactManifest {
     config: o.config,
     trained,
     files: Object.fromEntries(
-      Object.entries(ARTIFACT_FILES).filter(([k]) => k !== 'manifest' && (k !== 'fused' || o.fused)),
+      Object.entries(ARTIFACT_FILES).filter(([k]) => k !== 'manifest' && (k !== 'fused' || o.fused) && (k !== 'checkpoint' || o.checkpoint !== false)),
     ) as ArtifactManifest['files'],
   };
   atomicWriteFileSync(path.join(o.outDir, ARTIFACT_FILES.manifest), new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));

@@ -10,3 +10,14 @@ export { saveCheckpoint, loadCheckpoint } from './checkpoint';
 export type { TrainingCheckpoint } from './checkpoint';
 export { DEVICES, openSession } from './execution-provider';
 export type { Device } from './execution-provider';
+
+// The training loop (issue 4).
+export { runTraining, readRunSpec, RUN_FILES, lossOf, scheduleOf } from './loop/train-run';
+export type { RunSpec, RunOptions, RunResult, TrainMode } from './loop/train-run';
+export { warmupCosine, constant } from './loop/schedule';
+export { drawVariant } from './loop/variant-draw';
+export { readLog } from './loop/training-log';
+export type { LogRecord } from './loop/training-log';
+
+// Training data: seeded, resumable batch streams and degradations (issue 4).
+export * from './data';

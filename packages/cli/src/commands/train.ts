@@ -1,0 +1,95 @@
+import * as path from 'node:path';
+import { ADAMW_DEFAULTS, dynetParameterSpecs, initParameters, loadParameters } from '@dynet/graph';
+import { DEVICES, Device, RunSpec, TrainMode, readRunSpec, runTraining } from '@dynet/train';
+import type { Argv, ArgumentsCamelCase } from 'yargs';
+import { configOf, variantOf, withPreset } from '../options';
+
+export const command = 'train <mode>';
+export const describe = 'fine-tune for all-in-one restoration, or pre-train S and L together (dynamic pre-training)';
+
+export function builder(y: Argv) {
+  return withPreset(y)
+    .positional('mode', { choices: ['finetune', 'pretrain'] as const, demandOption: true })
+    .option('data', { type: 'string', array: true, describe: 'folder(s) of clean images' })
+    .option('derain', { type: 'string', describe: 'paired deraining folder (layouts in the README)' })
+    .option('dehaze', { type: 'string', describe: 'paired dehazing folder (layouts in the README)' })
+    .option('task', { choices: ['all-in-one', 'denoise', 'derain', 'dehaze'] as const, default: 'all-in-one' as const, describe: 'finetune: what to train for' })
+    .option('variant', { type: 'string', default: 'S', describe: 'finetune: S or L' })
+    .option('variant-prob', { type: 'number', default: 0.5, describe: 'pretrain: probability of drawing S at a step (else L)' })
+    .option('steps', { type: 'number', describe: 'optimizer steps in all (default 1000; with --resume, raises the run\'s own count)' })
+    .option('batch', { type: 'number', default: 4 })
+    .option('crop', { type: 'number', default: 128 })
+    .option('lr', { type: 'number', describe: 'peak learning rate (default: finetune 2e-4, pretrain 1e-4)' })
+    .option('warmup', { type: 'number', describe: 'finetune: linear warm-up steps before the cosine decay (default: 10% of --steps)' })
+    .option('holdout', { type: 'number', default: 0, describe: 'fraction of the clean images kept out of training (by file-name hash)' })
+    .option('weights', { type: 'string', describe: 'starting weights (.ckpt, .pth, .safetensors or a training checkpoint)' })
+    .option('seed', { type: 'number', default: 0 })
+    .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'run folder: checkpoint, log, loss plot' })
+    .option('resume', { type: 'boolean', default: false, describe: 'continue the run in --out from its last checkpoint' })
+    .option('checkpoint-every', { type: 'number', default: 100 })
+    .option('log-every', { type: 'number', default: 1 })
+    .option('device', { choices: DEVICES, default: 'cpu' as Device, describe: 'execution provider (a resumed run keeps its own)' })
+    .option('threads', { type: 'number', describe: 'intra-op threads (default: the runtime\'s choice; a resumed run keeps its own)' })
+    .option('workers', { type: 'number', default: 2, describe: 'data worker threads' })
+    .option('stop-after', { type: 'number', hidden: true, describe: 'stop at this step with a checkpoint (tests)' });
+}
+
+type Args = ArgumentsCamelCase<{
+  preset: string; mode: TrainMode; data?: string[]; derain?: string; dehaze?: string; task: 'all-in-one' | 'denoise' | 'derain' | 'dehaze';
+  variant: string; variantProb: number; steps?: number; batch: number; crop: number; lr?: number; warmup?: number; holdout: number;
+  weights?: string; seed: number; out: string; resume: boolean; checkpointEvery: number; logEvery: number; device: Device;
+  threads?: number; workers: number; stopAfter?: number;
+}>;
+
+const DEFAULT_STEPS = 1000;
+
+function specFromArgs(a: Args): RunSpec {
+  const steps = a.steps ?? DEFAULT_STEPS;
+  if (!(a.variantProb >= 0 && a.variantProb <= 1)) throw new RangeError(`--variant-prob must be in [0, 1], got ${a.variantProb}`);
+  for (const [k, v] of [['steps', steps], ['batch', a.batch], ['crop', a.crop]] as const) {
+    if (!Number.isInteger(v) || v <= 0) throw new RangeError(`--${k} must be a positive integer, got ${v}`);
+  }
+  if (a.crop % 8) throw new RangeError(`--crop must be a multiple of 8, got ${a.crop}`);
+  const finetune = a.mode === 'finetune';
+  return {
+    mode: a.mode,
+    config: configOf(a.preset),
+    variant: variantOf(a.variant),
+    variantProb: a.variantProb,
+    data: { task: finetune ? a.task : 'pretrain', clean: a.data, derain: a.derain, dehaze: a.dehaze, workers: a.workers, holdout: a.holdout },
+    batch: a.batch,
+    crop: a.crop,
+    seed: a.seed,
+    steps,
+    lr: a.lr ?? (finetune ? 2e-4 : 1e-4),
+    warmup: a.warmup ?? Math.max(1, Math.round(steps / 10)),
+    // fine-tuning: AdamW with weight decay 0.01; pre-training: Adam
+    hyper: { ...ADAMW_DEFAULTS, weightDecay: finetune ? ADAMW_DEFAULTS.weightDecay : 0 },
+    weightsSource: a.weights ? path.basename(a.weights) : `init seed ${a.seed}`,
+    device: a.device,
+    threads: a.threads,
+  };
+}
+
+export async function handler(a: Args): Promise<void> {
+  const opts = {
+    outDir: a.out,
+    checkpointEvery: a.checkpointEvery,
+    logEvery: a.logEvery,
+    progressBar: Boolean(process.stderr.isTTY),
+    stopAfter: a.stopAfter,
+  };
+  let result;
+  if (a.resume) {
+    const spec = readRunSpec(a.out);
+    // --steps may extend a finished run; the rest of the spec (data, seed, device, threads...) is
+    // the run's own, so the resumed steps compute exactly what the uninterrupted run would
+    result = await runTraining({ ...spec, steps: Math.max(spec.steps, a.steps ?? 0) }, opts, 'resume');
+  } else {
+    const spec = specFromArgs(a);
+    const specs = dynetParameterSpecs(spec.config);
+    const weights = a.weights ? loadParameters(a.weights, specs) : initParameters(specs, a.seed);
+    result = await runTraining(spec, opts, weights);
+  }
+  console.log(`trained to step ${result.steps} (S steps ${result.stepsBy.S}, L steps ${result.stepsBy.L}), last loss ${result.lastLoss.toFixed(5)}; checkpoint in ${path.join(a.out, 'checkpoint.safetensors')}`);
+}

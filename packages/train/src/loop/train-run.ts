@@ -1,0 +1,171 @@
+/**
+ * The training loop behind `dynet train finetune|pretrain`. Every step's batch, variant and
+ * learning rate are pure functions of (options, step), and the checkpoint holds the step, so a
+ * run resumed after a crash continues exactly where its last checkpoint stopped.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AdamWHyper, DynetConfig, LossKind, StateDict, VARIANTS, Variant, WeightFileError, dynetParameterSpecs } from '@dynet/graph';
+import { ARTIFACT_FILES, ArtifactManifest, writeArtifacts } from '../artifacts';
+import { TrainingCheckpoint, loadCheckpoint, saveCheckpoint } from '../checkpoint';
+import { DataOptions, openBatchStream } from '../data';
+import { Device } from '../execution-provider';
+import { TrainingSession } from '../training-session';
+import { writeLossPlot } from './loss-plot';
+import { Progress } from './progress';
+import { Schedule, constant, warmupCosine } from './schedule';
+import { TrainingLog, readLog } from './training-log';
+import { drawVariant } from './variant-draw';
+
+export type TrainMode = 'finetune' | 'pretrain';
+
+/** Everything that determines a run's numbers; saved as run.json and reused on --resume. */
+export interface RunSpec {
+  mode: TrainMode;
+  config: DynetConfig;
+  /** finetune trains this variant; pretrain draws S with probability variantProb, else L */
+  variant: Variant;
+  variantProb: number;
+  data: Omit<DataOptions, 'batch' | 'crop' | 'seed'>;
+  batch: number;
+  crop: number;
+  seed: number;
+  steps: number;
+  lr: number;
+  warmup: number;
+  hyper: AdamWHyper;
+  /** file the starting weights came from (informational) */
+  weightsSource: string;
+  device: Device;
+  /** intra-op threads; part of the spec because the runtime's sums depend on it in the last bits */
+  threads?: number;
+}
+
+export interface RunOptions {
+  outDir: string;
+  checkpointEvery: number;
+  logEvery: number;
+  /** show a progress bar (else a line per logged step) */
+  progressBar: boolean;
+  /** stop after this step (exclusive), leaving a checkpoint: for tests and time-boxed runs */
+  stopAfter?: number;
+}
+
+export const RUN_FILES = { spec: 'run.json', checkpoint: 'checkpoint.safetensors', log: 'train-log.jsonl', plot: 'loss.svg' } as const;
+
+export function lossOf(mode: TrainMode): LossKind {
+  return mode === 'finetune' ? 'l1-clamped' : 'l1';
+}
+
+export function scheduleOf(spec: RunSpec): Schedule {
+  return spec.mode === 'finetune' ? warmupCosine(spec.lr, spec.warmup, spec.steps) : constant(spec.lr);
+}
+
+function variantsOf(spec: RunSpec): Variant[] {
+  if (spec.mode === 'finetune') return [spec.variant];
+  return VARIANTS.filter((v) => (v === 'S' ? spec.variantProb > 0 : spec.variantProb < 1));
+}
+
+/** Reuses a variant's artifact folder when it was built for the same spec; rebuilds it otherwise. */
+function ensureArtifacts(spec: RunSpec, variant: Variant, outDir: string, weights: StateDict): string {
+  const dir = path.join(outDir, 'artifacts', variant.toLowerCase());
+  const wanted = { config: spec.config, loss: lossOf(spec.mode), shape: { batch: spec.batch, height: spec.crop, width: spec.crop }, hyper: spec.hyper };
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(dir, ARTIFACT_FILES.manifest), 'utf8')) as ArtifactManifest;
+    const have = { config: m.config, loss: m.loss, shape: m.shape, hyper: m.hyper };
+    if (JSON.stringify(have) === JSON.stringify(wanted) && m.files.fused && fs.existsSync(path.join(dir, m.files.fused))) return dir;
+  } catch {
+    // no usable artifacts yet
+  }
+  writeArtifacts({ ...wanted, variant, weights, outDir: dir, fused: true, checkpoint: false });
+  return dir;
+}
+
+export interface RunResult {
+  steps: number;
+  lastLoss: number;
+  stepsBy: Record<Variant, number>;
+}
+
+/** Starts a run (initial weights given) or resumes one (weights from its checkpoint). */
+export async function runTraining(spec: RunSpec, opts: RunOptions, initial: StateDict | 'resume'): Promise<RunResult> {
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  const ckptFile = path.join(opts.outDir, RUN_FILES.checkpoint);
+  const specs = dynetParameterSpecs(spec.config);
+  let store: TrainingCheckpoint;
+  const sessions = new Map<Variant, TrainingSession>();
+  const startWeights = initial === 'resume' ? null : initial;
+  // The data stream checks its folders before anything else is built or written.
+  const probeStream = await openBatchStream({ ...spec.data, batch: spec.batch, crop: spec.crop, seed: spec.seed }, 0);
+  await probeStream.close();
+  for (const v of variantsOf(spec)) {
+    const dir = ensureArtifacts(spec, v, opts.outDir, startWeights ?? loadCheckpoint(ckptFile, specs, []).params);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, ARTIFACT_FILES.manifest), 'utf8')) as ArtifactManifest;
+    if (!sessions.size) {
+      const trained = manifest.trained.map((t) => t.name);
+      store = startWeights ? freshStore(startWeights, manifest) : loadCheckpoint(ckptFile, specs, trained);
+    }
+    sessions.set(v, await TrainingSession.open(dir, { device: spec.device, threads: spec.threads, fused: true, store: store! }));
+  }
+  store = store!;
+  if (initial !== 'resume') saveRunSpec(opts.outDir, spec);
+  const first = store.step;
+  if (first >= spec.steps) throw new RangeError(`${ckptFile}: the run already took ${first} of ${spec.steps} steps; raise --steps to continue`);
+  const schedule = scheduleOf(spec);
+  const log = new TrainingLog(path.join(opts.outDir, RUN_FILES.log), first);
+  const stream = await openBatchStream({ ...spec.data, batch: spec.batch, crop: spec.crop, seed: spec.seed }, first);
+  const end = Math.min(spec.steps, opts.stopAfter ?? spec.steps);
+  const progress = new Progress(opts.progressBar, first, spec.steps);
+  const stepsBy: Record<Variant, number> = { S: 0, L: 0 };
+  let interrupted = false;
+  const onSigint = () => (interrupted = true);
+  process.once('SIGINT', onSigint);
+  const started = Date.now();
+  let lastLoss = NaN;
+  const save = () => {
+    saveCheckpoint(ckptFile, { ...store, state: { ...store.state, seed: String(spec.seed) } }, JSON.stringify(spec.config));
+    writeLossPlot(path.join(opts.outDir, RUN_FILES.plot), readLog(log.file), `DyNet ${spec.mode} (${spec.config.name} preset)`);
+  };
+  try {
+    for (let step = first; step < end && !interrupted; step++) {
+      const variant = spec.mode === 'pretrain' ? drawVariant(spec.seed, step, spec.variantProb) : spec.variant;
+      const batch = await stream.next();
+      const lr = schedule(step);
+      lastLoss = await sessions.get(variant)!.fusedStep(batch.input, batch.target, lr);
+      if (!Number.isFinite(lastLoss)) throw new Error(`step ${step}: the loss is ${lastLoss}; stopping (lower --lr?)`);
+      stepsBy[variant]++;
+      const elapsed = (Date.now() - started) / 1000;
+      const rate = (step + 1 - first) / Math.max(elapsed, 1e-9);
+      if ((step + 1) % opts.logEvery === 0 || step === first) log.append({ step, variant, loss: lastLoss, lr, elapsed, stepsPerSecond: rate });
+      progress.update(step + 1, lastLoss, variant, rate);
+      if ((step + 1) % opts.checkpointEvery === 0) save();
+    }
+    save();
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    progress.stop();
+    log.close();
+    await stream.close();
+    for (const s of sessions.values()) await s.release();
+  }
+  if (interrupted) throw new Error(`interrupted at step ${store.step}; the checkpoint is saved: resume with --resume`);
+  return { steps: store.step, lastLoss, stepsBy };
+}
+
+function freshStore(weights: StateDict, manifest: ArtifactManifest): TrainingCheckpoint {
+  const zeros = () => new Map(manifest.trained.map(({ name, shape }) => [name, { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) }]));
+  return { params: new Map(weights), expAvg: zeros(), expAvgSq: zeros(), step: 0, state: {} };
+}
+
+function saveRunSpec(outDir: string, spec: RunSpec): void {
+  fs.writeFileSync(path.join(outDir, RUN_FILES.spec), `${JSON.stringify(spec, null, 2)}\n`);
+}
+
+/** The spec of a run to resume, from its folder. */
+export function readRunSpec(outDir: string): RunSpec {
+  const file = path.join(outDir, RUN_FILES.spec);
+  if (!fs.existsSync(file) || !fs.existsSync(path.join(outDir, RUN_FILES.checkpoint))) {
+    throw new WeightFileError(outDir, `nothing to resume: ${RUN_FILES.spec} or ${RUN_FILES.checkpoint} is missing`);
+  }
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as RunSpec;
+}

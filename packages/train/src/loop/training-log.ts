@@ -1,0 +1,49 @@
+/** The JSON-lines log of a training run: one object per logged step, appended and flushed. */
+import * as fs from 'node:fs';
+
+export interface LogRecord {
+  step: number;
+  variant: string;
+  loss: number;
+  lr: number;
+  /** seconds since the run (or its resume) started */
+  elapsed: number;
+  stepsPerSecond: number;
+}
+
+export function readLog(file: string): LogRecord[] {
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as LogRecord];
+      } catch {
+        return []; // a line cut short by a crash
+      }
+    });
+}
+
+export class TrainingLog {
+  private fd: number;
+
+  /** Opens the log; on resume, drops records at or after `fromStep` (they will be logged again). */
+  constructor(
+    readonly file: string,
+    fromStep: number,
+  ) {
+    const kept = readLog(file).filter((r) => r.step < fromStep);
+    fs.writeFileSync(file, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    this.fd = fs.openSync(file, 'a');
+  }
+
+  append(record: LogRecord): void {
+    fs.writeSync(this.fd, `${JSON.stringify(record)}\n`);
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}
