@@ -1,0 +1,21 @@
+/** Options the inference commands (restore, eval, serve) share. */
+import { DEFAULT_MODEL_DIR, DEFAULT_OVERLAP, DEFAULT_TILE } from '@dynet/infer';
+import type { Argv } from 'yargs';
+
+export function withModel<T>(y: Argv<T>) {
+  return y
+    .option('model', { type: 'string', default: DEFAULT_MODEL_DIR, describe: 'folder written by `dynet export` (dynet-s.onnx, dynet-l.onnx, dynet.weights.bin)' })
+    .option('variant', { type: 'string', default: 'S', describe: 'S (DyNet-S) or L (DyNet-L)' });
+}
+
+export function withRuntime<T>(y: Argv<T>) {
+  return y
+    .option('device', { choices: ['cpu', 'cuda', 'webgpu', 'wasm'] as const, default: 'cpu' as const, describe: 'onnxruntime-node cpu/cuda/webgpu, or onnxruntime-web wasm' })
+    .option('threads', { type: 'number', describe: 'intra-op threads (default: onnxruntime chooses)' });
+}
+
+export function withTiles<T>(y: Argv<T>, defaultTile: number = DEFAULT_TILE) {
+  return y
+    .option('tile', { type: 'number', default: defaultTile, describe: 'tile size, a multiple of 8 (0: whole images); larger images run as overlapping tiles' })
+    .option('overlap', { type: 'number', default: DEFAULT_OVERLAP, describe: 'overlap between tiles in pixels (at most tile/2)' });
+}

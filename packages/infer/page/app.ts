@@ -1,0 +1,97 @@
+/**
+ * The demo page: loads DyNet with onnxruntime-web (WebGPU where the browser has it, wasm
+ * otherwise), restores a picked or dropped image, shows before and after with a divider, reports
+ * the time taken and offers the result for download. Query parameters: `variant` (S or L),
+ * `device` (auto, webgpu, wasm), `model` (the model folder's URL, default `model/`), `tile`,
+ * `threads` (wasm threads; default all cores, the page being cross-origin isolated).
+ */
+import { DEFAULT_OVERLAP, DEFAULT_TILE, Pixels, Restorer } from '../src/core';
+import { loadOrt } from './load-ort';
+import { decodeFile, drawPixels, drawPlanar, planarOf } from './canvas-pixels';
+import { wireDrop, wireSlider } from './compare-slider';
+import { exposeTestHooks, PageResult } from './test-hooks';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const params = new URLSearchParams(location.search);
+const status = $<HTMLParagraphElement>('status');
+const timing = $<HTMLParagraphElement>('timing');
+const before = $<HTMLCanvasElement>('before');
+const after = $<HTMLCanvasElement>('after');
+const slider = $<HTMLInputElement>('slider');
+const download = $<HTMLAnchorElement>('download');
+const results: PageResult[] = [];
+
+const ready = (async () => {
+  const t0 = performance.now();
+  const restorer = await loadOrt({
+    model: params.get('model') ?? 'model/',
+    variant: (params.get('variant') ?? 'S') as 'S' | 'L',
+    device: (params.get('device') ?? 'auto') as 'auto' | 'webgpu' | 'wasm',
+    threads: params.has('threads') ? Number(params.get('threads')) : Math.min(8, navigator.hardwareConcurrency || 1),
+  });
+  const loadMs = performance.now() - t0;
+  status.textContent = `DyNet-${restorer.variant} loaded in ${(loadMs / 1000).toFixed(2)} s on ${restorer.backend}. Choose or drop an image.`;
+  return { restorer, loadMs };
+})();
+ready.catch((err: Error) => showError(`Could not load the model: ${err.message}`));
+
+let queue = Promise.resolve();
+const onFile = (file: File) => {
+  queue = queue.then(() => restoreFile(file)).catch((err: Error) => showError(`${file.name}: ${err.message}`));
+};
+$<HTMLInputElement>('file').addEventListener('change', (e) => {
+  const file = (e.target as HTMLInputElement).files?.[0];
+  if (file) onFile(file);
+});
+wireDrop($('frame'), onFile);
+wireSlider(slider, after);
+exposeTestHooks(ready, results);
+
+async function restoreFile(file: File): Promise<void> {
+  const { restorer } = await ready;
+  const pixels = await decodeFile(file);
+  drawPixels(before, pixels);
+  show(before);
+  status.textContent = `Restoring ${file.name} (${pixels.width}x${pixels.height})…`;
+  const t0 = performance.now();
+  const out = await restoreWithProgress(restorer, pixels, file.name);
+  const ms = performance.now() - t0;
+  drawPlanar(after, out, pixels);
+  show(after);
+  slider.hidden = false;
+  $('hint').hidden = true;
+  await offerDownload(file.name);
+  const result = { name: file.name, width: pixels.width, height: pixels.height, ms, atMs: performance.now(), backend: restorer.backend };
+  results.push(result);
+  status.textContent = `Restored ${file.name}. Drag the divider to compare; choose another image to go on.`;
+  timing.textContent = `${pixels.width}x${pixels.height} in ${(ms / 1000).toFixed(2)} s on ${restorer.backend}`;
+}
+
+function restoreWithProgress(restorer: Restorer, pixels: Pixels, name: string) {
+  const tile = Number(params.get('tile') ?? DEFAULT_TILE);
+  return restorer.restore(planarOf(pixels), {
+    tile,
+    overlap: DEFAULT_OVERLAP,
+    onProgress: (done, total) => {
+      if (total > 1) status.textContent = `Restoring ${name}: tile ${done} of ${total}…`;
+    },
+  });
+}
+
+async function offerDownload(name: string): Promise<void> {
+  const blob = await new Promise<Blob | null>((resolve) => after.toBlob(resolve, 'image/png'));
+  if (!blob) return;
+  if (download.href) URL.revokeObjectURL(download.href);
+  download.href = URL.createObjectURL(blob);
+  download.download = `${name.replace(/\.[^.]*$/, '')}-restored.png`;
+  download.hidden = false;
+}
+
+function show(canvas: HTMLCanvasElement): void {
+  canvas.classList.add('shown');
+}
+
+function showError(message: string): void {
+  status.textContent = message;
+  status.classList.add('error');
+}

@@ -1,0 +1,49 @@
+/**
+ * Locates and checks an exported model folder on disk: the graph of the variant, its metadata and
+ * the weights file it names, with one-line errors for a missing, truncated or stale file.
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { graphFileName, ModelVariant } from '../core/load-options';
+import { readModelMetadata } from '../core/model-metadata';
+import { checkWeightsDigest, WEIGHTS_FILE_PROP } from '../core/weights-check';
+import { DEFAULT_MODEL_DIR } from './default-model';
+
+export interface ModelFiles {
+  readonly graph: string;
+  readonly graphBytes: Uint8Array;
+  readonly metadata: Record<string, string>;
+  /** the external weights file the graph names, if it names one */
+  readonly weights?: { readonly name: string; readonly file: string };
+}
+
+export function locateModel(dir: string | undefined, variant: ModelVariant): ModelFiles {
+  const folder = dir ?? DEFAULT_MODEL_DIR;
+  const graph = path.join(folder, graphFileName(variant));
+  if (!fs.existsSync(graph)) {
+    throw new Error(`${graph}: no DyNet-${variant} model there; write one with \`npx dynet export\` or pass --model DIR`);
+  }
+  const graphBytes = fs.readFileSync(graph);
+  let metadata: Record<string, string>;
+  try {
+    metadata = readModelMetadata(graphBytes);
+  } catch (err) {
+    throw new Error(`${graph}: ${(err as Error).message}`);
+  }
+  const name = metadata[WEIGHTS_FILE_PROP];
+  if (name === undefined) return { graph, graphBytes, metadata };
+  const file = path.join(folder, name);
+  if (!fs.existsSync(file)) {
+    throw new Error(`${file}: weights file missing (${graph} reads its weights from it); export the model again with \`npx dynet export\``);
+  }
+  return { graph, graphBytes, metadata, weights: { name, file } };
+}
+
+/** Throws when the weights file is not the one the graph was exported with. */
+export async function verifyWeights(model: ModelFiles): Promise<void> {
+  if (!model.weights) return;
+  const hash = createHash('sha256');
+  for await (const chunk of fs.createReadStream(model.weights.file)) hash.update(chunk as Buffer);
+  checkWeightsDigest(model.metadata, hash.digest('hex'), model.weights.file, model.graph);
+}

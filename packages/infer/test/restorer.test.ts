@@ -1,0 +1,36 @@
+/** The Restorer's padding and tiling around a stand-in runner that returns its input. */
+import { createRestorer, planarImage } from '../src';
+import { IdentityRunner, maxAbsDiff, testPattern } from './helpers';
+
+describe('any image size runs as a multiple of 8 and comes back at its own size', () => {
+  test.each([
+    [1, 1],
+    [13, 7],
+    [3, 1000],
+    [8, 8],
+    [600, 37],
+  ])('%ix%i (width x height)', async (width, height) => {
+    const runner = new IdentityRunner();
+    const image = planarImage(width, height, testPattern(width, height));
+    const out = await createRestorer(runner).restore(image);
+    expect([out.width, out.height]).toEqual([width, height]);
+    expect(maxAbsDiff(out.data, image.data)).toBeLessThanOrEqual(runner.shapes.length === 1 ? 0 : 1e-6);
+    for (const [n, c, h, w] of runner.shapes) expect([n, c, h % 8, w % 8]).toEqual([1, 3, 0, 0]);
+  });
+});
+
+test('a 700x1030 image in 256-pixel tiles: every tile a multiple of 8, the blend reproduces the image', async () => {
+  const runner = new IdentityRunner();
+  const image = planarImage(700, 1030, testPattern(700, 1030));
+  const progress: number[] = [];
+  const out = await createRestorer(runner).restore(image, { tile: 256, overlap: 32, onProgress: (d, n) => progress.push(d / n) });
+  expect(runner.shapes.length).toBeGreaterThan(1);
+  expect(progress[progress.length - 1]).toBe(1);
+  for (const [, , h, w] of runner.shapes) expect([h % 8, w % 8, h <= 264, w <= 264]).toEqual([0, 0, true, true]);
+  expect(maxAbsDiff(out.data, image.data)).toBeLessThanOrEqual(1e-6);
+});
+
+test('runTensor checks its shape', async () => {
+  const r = createRestorer(new IdentityRunner());
+  await expect(async () => r.runTensor(new Float32Array(3 * 8 * 12), [1, 3, 8, 12])).rejects.toThrow(/multiples of 8/);
+});
