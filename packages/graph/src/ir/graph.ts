@@ -1,5 +1,5 @@
 import { GraphError } from '../errors';
-import { Dim, SymDim, dimToString, isStatic } from './dim';
+import { Dim, SymDim, dimToString } from './dim';
 import { DType } from './dtype';
 
 export type AttrValue = number | number[] | string;
@@ -189,9 +189,4 @@ export class Graph {
     this.usedNames.add(name);
     return name;
   }
-}
-
-export function staticShape(v: Value): number[] {
-  if (!isStatic(v.shape)) throw new GraphError('shape', v.name, 'expected a static shape', { value: v.shape });
-  return v.shape as number[];
 }
