@@ -23,9 +23,16 @@ export interface ProcessContext {
 }
 
 /** The first line of an error message, without a trailing period. */
+/**
+ * The manifest's reason for a file that does not decode. libvips words the same damage
+ * differently from run to run (whichever of its threads reports first: "libpng read error" or
+ * "Warning treated as error due to failOn setting"), so those become one stable reason and
+ * the manifest stays byte-identical across runs and resumes.
+ */
 function reasonOf(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0].trim() || 'unknown error';
+  const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0].trim();
+  if (/failOn|read error|premature|truncat|corrupt|invalid|bad (huffman|adaptive)|unexpected end/i.test(msg)) return 'corrupt or truncated image data';
+  return msg || 'unknown error';
 }
 
 export async function processImage(entry: ScanEntry, ctx: ProcessContext): Promise<ImageRecord> {

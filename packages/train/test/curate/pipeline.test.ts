@@ -57,7 +57,7 @@ test('manifest: one sorted line per image with sizes, scores, decisions; kept pa
   expect(recs.map((r) => r.key)).toEqual([...recs.map((r) => r.key)].sort());
   const byName = (n: string) => recs.find((r) => r.key.endsWith(n))!;
   expect(byName('not-an-image.jpg')).toMatchObject({ status: 'error', reasons: ['decode'], width: null });
-  expect(byName('truncated.png')).toMatchObject({ status: 'error', reasons: ['decode'] });
+  expect(byName('truncated.png')).toMatchObject({ status: 'error', reasons: ['decode'], error: 'corrupt or truncated image data' });
   expect(byName('tiny.png')).toMatchObject({ status: 'dropped', reasons: ['min-side'], width: 64 });
   const kept = recs.filter((r) => r.status === 'kept');
   expect(kept.length).toBeGreaterThan(5);
