@@ -19,3 +19,13 @@ export function withTiles<T>(y: Argv<T>, defaultTile: number = DEFAULT_TILE) {
     .option('tile', { type: 'number', default: defaultTile, describe: 'tile size, a multiple of 8 (0: whole images); larger images run as overlapping tiles' })
     .option('overlap', { type: 'number', default: DEFAULT_OVERLAP, describe: 'overlap between tiles in pixels (at most tile/2)' });
 }
+
+/** The parsed values of withModel, withRuntime and withTiles. */
+export interface InferArgs {
+  model: string;
+  variant: string;
+  device: 'cpu' | 'cuda' | 'webgpu' | 'wasm';
+  threads?: number;
+  tile: number;
+  overlap: number;
+}

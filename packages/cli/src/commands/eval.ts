@@ -1,6 +1,6 @@
 import { EVAL_TASKS, EvalReport, EvalTask, evaluate, loadRestorer, NOISE_SIGMAS, Restorer } from '@dynet/infer';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { withModel, withRuntime, withTiles } from '../infer-options';
+import { InferArgs, withModel, withRuntime, withTiles } from '../infer-options';
 import { variantOf } from '../options';
 
 export const command = 'eval';
@@ -16,20 +16,16 @@ export function builder(y: Argv) {
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object' });
 }
 
-type Args = ArgumentsCamelCase<{
-  task: EvalTask;
-  sigma?: number;
-  data: string;
-  seed: number;
-  identity: boolean;
-  json: boolean;
-  model: string;
-  variant: string;
-  device: 'cpu' | 'cuda' | 'webgpu' | 'wasm';
-  threads?: number;
-  tile: number;
-  overlap: number;
-}>;
+type Args = ArgumentsCamelCase<
+  InferArgs & {
+    task: EvalTask;
+    sigma?: number;
+    data: string;
+    seed: number;
+    identity: boolean;
+    json: boolean;
+  }
+>;
 
 export async function handler(args: Args): Promise<void> {
   if (args.task === 'denoise' && args.sigma === undefined) throw new RangeError('--task denoise needs --sigma 15, 25 or 50');

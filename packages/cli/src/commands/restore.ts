@@ -1,7 +1,7 @@
 import { findImages, loadRestorer, planRestore, readImage, restoreImageFile, StagedWrites } from '@dynet/infer';
 import { SingleBar } from 'cli-progress';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { withModel, withRuntime, withTiles } from '../infer-options';
+import { InferArgs, withModel, withRuntime, withTiles } from '../infer-options';
 import { variantOf } from '../options';
 
 export const command = 'restore <inputs..>';
@@ -13,16 +13,7 @@ export function builder(y: Argv) {
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder (or file, for one image)' });
 }
 
-type Args = ArgumentsCamelCase<{
-  inputs: string[];
-  out: string;
-  model: string;
-  variant: string;
-  device: 'cpu' | 'cuda' | 'webgpu' | 'wasm';
-  threads?: number;
-  tile: number;
-  overlap: number;
-}>;
+type Args = ArgumentsCamelCase<InferArgs & { inputs: string[]; out: string }>;
 
 export async function handler(args: Args): Promise<void> {
   const jobs = planRestore(findImages(args.inputs), args.out);

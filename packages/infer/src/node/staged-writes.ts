@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileSynced } from './atomic-write';
 
 export class StagedWrites {
   private readonly staged: { tmp: string; target: string }[] = [];
@@ -18,13 +19,7 @@ export class StagedWrites {
     }
     const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${this.staged.length}.tmp`);
     this.staged.push({ tmp, target });
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeFileSync(fd, bytes);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    writeFileSynced(tmp, bytes);
   }
 
   commit(): void {
