@@ -26,7 +26,7 @@ const args = yargs(process.argv.slice(2))
   .strict()
   .parseSync();
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const { median } = require('./bench-util');
 const OPEN = { niqeMax: 1e9, blurMax: 1, blockinessMax: 1e9, maxFlat: 1 };
 
 async function makeInputs(dir) {

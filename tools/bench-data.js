@@ -25,7 +25,7 @@ const args = yargs(process.argv.slice(2))
   .strict()
   .parseSync();
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const { median } = require('./bench-util');
 
 async function rate(workers) {
   const stream = await openBatchStream({ task: args.task, clean: [args.photos], batch: args.batch, crop: args.crop, seed: 0, workers }, 0);

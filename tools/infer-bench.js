@@ -29,7 +29,7 @@ const args = yargs(process.argv.slice(2))
   .parseSync();
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const { median } = require('./bench-util');
 const THREADS = os.cpus().length;
 
 async function timeMs(fn, runs) {
