@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { dynetParameterSpecs, exportDynet, initParameters, loadParameters } from '@dynet/graph';
+import { dynetParameterSpecs, exportDynet, initParameters, loadParameters, WEIGHTS_DTYPES, WeightsDType } from '@dynet/graph';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { configOf, variantOf, withPreset } from '../options';
 
@@ -12,10 +12,11 @@ export function builder(y: Argv) {
     .option('variant', { type: 'string', array: true, default: ['S', 'L'], describe: 'S, L or both (--variant S L)' })
     .option('weights', { type: 'string', describe: 'checkpoint: Lightning .ckpt, .pth state dict or .safetensors' })
     .option('seed', { type: 'number', default: 0, describe: 'seed of the PyTorch-style initialisation when no --weights' })
+    .option('weights-dtype', { choices: WEIGHTS_DTYPES, default: 'float32' as WeightsDType, describe: 'how dynet.weights.bin stores values: float16 halves the file (the graphs still compute in float32)' })
     .option('out', { alias: 'o', type: 'string', default: 'graphs', describe: 'output folder' });
 }
 
-type Args = ArgumentsCamelCase<{ preset: string; variant: string[]; weights?: string; seed: number; out: string }>;
+type Args = ArgumentsCamelCase<{ preset: string; variant: string[]; weights?: string; seed: number; weightsDtype: WeightsDType; out: string }>;
 
 export function handler(args: Args): void {
   const config = configOf(args.preset);
@@ -23,6 +24,6 @@ export function handler(args: Args): void {
   const specs = dynetParameterSpecs(config);
   const weights = args.weights ? loadParameters(args.weights, specs) : initParameters(specs, args.seed);
   const source = args.weights ? path.basename(args.weights) : `init seed ${args.seed}`;
-  const result = exportDynet({ config, variants, outDir: args.out, weights, source });
+  const result = exportDynet({ config, variants, outDir: args.out, weights, source, weightsDType: args.weightsDtype });
   for (const f of result.files) console.log(`wrote ${f} (${(fs.statSync(f).size / 1e6).toFixed(2)} MB)`);
 }

@@ -11,7 +11,7 @@ import { buildDynet } from '../models/dynet/dynet';
 import { BuildOptions, FAST_BUILD } from '../models/dynet/build-options';
 import { graphParameterSpecs } from '../models/dynet/parameters';
 import { serializeGraph } from '../onnx/serialize';
-import { encodeWeights, layoutWeights } from '../onnx/weights-layout';
+import { encodeWeights, layoutWeights, WeightsDType } from '../onnx/weights-layout';
 import { StateDict } from '../weights/types';
 import { VERSION } from '../version';
 
@@ -31,6 +31,8 @@ export interface ExportOptions {
   source: string;
   /** graph layout; the default is the runtime-friendly one (see BuildOptions) */
   build?: BuildOptions;
+  /** how the weights file stores values (default float32; float16 halves it) */
+  weightsDType?: WeightsDType;
 }
 
 export interface ExportResult {
@@ -41,7 +43,7 @@ export interface ExportResult {
 export function exportDynet(opts: ExportOptions): ExportResult {
   const graphs = opts.variants.map((v) => ({ variant: v, graph: buildDynet(opts.config, v, opts.build ?? FAST_BUILD) }));
   const specs = graphParameterSpecs(graphs[0].graph).filter((s) => s.onForwardPath);
-  const layout = layoutWeights(WEIGHTS_FILE, specs);
+  const layout = layoutWeights(WEIGHTS_FILE, specs, opts.weightsDType ?? 'float32');
   const weightBytes = encodeWeights(layout, opts.weights);
   const weightsSha256 = createHash('sha256').update(weightBytes).digest('hex');
   // Encode everything before writing anything, so a failure leaves the folder as it was.
@@ -67,6 +69,7 @@ function graphMetadata(opts: ExportOptions, variant: Variant, weightsSha256: str
     'dynet.config': JSON.stringify(opts.config),
     'dynet.input': 'input: float32 [N,3,H,W] in [0,1]; any N; H and W multiples of 8',
     'dynet.weights_file': WEIGHTS_FILE,
+    'dynet.weights_dtype': opts.weightsDType ?? 'float32',
     'dynet.weights_sha256': weightsSha256,
     'dynet.weights_source': opts.source,
   };

@@ -66,15 +66,25 @@ export function makeTensor(name: string, dtype: DType, dims: readonly number[], 
   return { name, dataType: ONNX_DTYPE[dtype], dims: [...dims], rawData: raw };
 }
 
-/** A float32 tensor whose bytes live in an external file at `offset`. */
-export function makeExternalTensor(name: string, dims: readonly number[], location: string, offset: number): onnx.ITensorProto {
-  const length = dims.reduce((a, b) => a * b, 1) * 4;
+/** ONNX TensorProto.DataType codes of the types a weights file may store. */
+const STORED_DTYPE = { float32: { code: 1, bytes: 4 }, float16: { code: 10, bytes: 2 } } as const;
+
+/** A float32 or float16 tensor whose bytes live in an external file at `offset`. */
+export function makeExternalTensor(
+  name: string,
+  dims: readonly number[],
+  location: string,
+  offset: number,
+  stored: keyof typeof STORED_DTYPE = 'float32',
+): onnx.ITensorProto {
+  const { code, bytes } = STORED_DTYPE[stored];
+  const length = dims.reduce((a, b) => a * b, 1) * bytes;
   const externalData = [
     { key: 'location', value: location },
     { key: 'offset', value: String(offset) },
     { key: 'length', value: String(length) },
   ];
-  return { name, dataType: ONNX_DTYPE.float32, dims: [...dims], externalData, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL };
+  return { name, dataType: code, dims: [...dims], externalData, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL };
 }
 
 export function makeGraph(

@@ -1,5 +1,6 @@
 import { onnx } from 'onnx-proto';
 import { GraphError } from '../errors';
+import { ONNX_DTYPE } from '../ir/dtype';
 import { Graph, Value } from '../ir/graph';
 import { encodeModel, makeExternalTensor, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from './make';
 import { WeightsLayout } from './weights-layout';
@@ -24,24 +25,32 @@ export function serializeGraph(g: Graph, opts: SerializeOptions): Uint8Array {
   return encodeModel(toModelProto(g, opts));
 }
 
+/** The float32 value a graph reads for a parameter that a float16 weights file stores. */
+const castName = (param: string) => `${param}.float32`;
+
 export function toModelProto(g: Graph, opts: SerializeOptions): onnx.IModelProto {
-  const nodes = g.nodes.map((n) =>
-    makeNode(
-      n.opType,
-      n.inputs.map((v) => (v ? v.name : '')),
-      n.outputs.map((v) => v.name),
-      n.name,
-      n.attrs,
-    ),
-  );
   const used = usedValues(g);
   const params = [...g.params.values()].filter((p) => used.has(p));
   const weights = opts.weights;
+  // Stored as float16, a parameter keeps its state-dict name and a Cast gives the nodes float32.
+  const half = weights?.dtype === 'float16' ? new Set(params) : new Set<Value>();
+  const casts = [...half].map((p) => makeNode('Cast', [p.name], [castName(p.name)], `${p.name}/cast`, { to: ONNX_DTYPE.float32 }));
+  const nodes = casts.concat(
+    g.nodes.map((n) =>
+      makeNode(
+        n.opType,
+        n.inputs.map((v) => (!v ? '' : half.has(v) ? castName(v.name) : v.name)),
+        n.outputs.map((v) => v.name),
+        n.name,
+        n.attrs,
+      ),
+    ),
+  );
   const external = weights
     ? params.map((p) => {
         const entry = weights.entries.get(p.name);
         if (!entry) throw new GraphError('serialize', p.name, 'parameter is not in the weights layout');
-        return makeExternalTensor(p.name, p.shape as number[], weights.location, entry.offset);
+        return makeExternalTensor(p.name, p.shape as number[], weights.location, entry.offset, weights.dtype);
       })
     : [];
   const initializers = [

@@ -1,8 +1,20 @@
+import { Float16Array } from '@petamoriken/float16';
 import { HostTensor } from '../weights/types';
+
+/**
+ * How the weights file stores values: float32, or float16 (half the bytes; the graphs cast each
+ * parameter back to float32, a cast ONNX Runtime folds into a float32 initializer at load).
+ */
+export type WeightsDType = 'float32' | 'float16';
+
+export const WEIGHTS_DTYPES: readonly WeightsDType[] = ['float32', 'float16'];
+
+const BYTES: Record<WeightsDType, number> = { float32: 4, float16: 2 };
 
 /** Where each parameter's bytes sit in the shared external weights file. */
 export interface WeightsLayout {
   location: string;
+  dtype: WeightsDType;
   byteLength: number;
   entries: Map<string, { offset: number; shape: number[] }>;
 }
@@ -10,19 +22,19 @@ export interface WeightsLayout {
 /** Tensors start on 64-byte boundaries so runtimes can map them with aligned loads. */
 const ALIGNMENT = 64;
 
-/** Lays out parameters in the given order; the same names and shapes always give the same layout. */
-export function layoutWeights(location: string, params: readonly { name: string; shape: number[] }[]): WeightsLayout {
+/** Lays out parameters in the given order; the same names, shapes and dtype always give the same layout. */
+export function layoutWeights(location: string, params: readonly { name: string; shape: number[] }[], dtype: WeightsDType = 'float32'): WeightsLayout {
   const entries = new Map<string, { offset: number; shape: number[] }>();
   let offset = 0;
   for (const p of params) {
     entries.set(p.name, { offset, shape: p.shape });
-    const bytes = p.shape.reduce((a, b) => a * b, 1) * 4;
+    const bytes = p.shape.reduce((a, b) => a * b, 1) * BYTES[dtype];
     offset = Math.ceil((offset + bytes) / ALIGNMENT) * ALIGNMENT;
   }
-  return { location, byteLength: offset, entries };
+  return { location, dtype, byteLength: offset, entries };
 }
 
-/** The weights file's bytes for a layout: little-endian float32, zero padding between tensors. */
+/** The weights file's bytes for a layout: little-endian values of its dtype (float16 rounds to nearest even), zero padding between tensors. */
 export function encodeWeights(layout: WeightsLayout, tensors: ReadonlyMap<string, HostTensor>): Uint8Array {
   const out = new Uint8Array(layout.byteLength);
   for (const [name, { offset, shape }] of layout.entries) {
@@ -31,7 +43,8 @@ export function encodeWeights(layout: WeightsLayout, tensors: ReadonlyMap<string
     if (t.shape.join(',') !== shape.join(',')) throw new RangeError(`'${name}' has shape [${t.shape}], the layout expects [${shape}]`);
     const count = shape.reduce((a, b) => a * b, 1);
     if (t.data.length !== count) throw new RangeError(`'${name}' holds ${t.data.length} values, its shape [${shape}] needs ${count}`);
-    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), offset);
+    const stored = layout.dtype === 'float16' ? new Float16Array(t.data) : t.data;
+    out.set(new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength), offset);
   }
   return out;
 }

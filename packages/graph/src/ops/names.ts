@@ -32,6 +32,8 @@ export const OP_SCHEMAS = {
   Neg: elementwise1,
   Abs: elementwise1,
   Identity: elementwise1,
+  // only where a float16 weights file is read back as float32 (onnx/serialize.ts)
+  Cast: { inputs: ['input'], attrs: { to: 'int' } },
   Clip: { inputs: ['input', 'min?', 'max?'], attrs: {} },
   Conv: {
     inputs: ['X', 'W', 'B?'],

@@ -121,7 +121,7 @@ describe('readTorchCheckpoint: errors', () => {
 describe('readTorchCheckpoint: the real DyNet checkpoint (Lightning 2.1)', () => {
   const file = path.join(REAL, 'dynet_seed0.ckpt');
 
-  test('182 net.* tensors, shapes as in state_dict.tsv, 16,726,031 values, read in under 2 s', () => {
+  test('182 net.* tensors, shapes as in state_dict.tsv, 16,726,031 values', () => {
     const t0 = performance.now();
     const tensors = readTorchCheckpoint(file);
     const ms = performance.now() - t0;
@@ -154,8 +154,8 @@ describe('readTorchCheckpoint: the real DyNet checkpoint (Lightning 2.1)', () =>
     expect(w.data[777]).toBe(-0.11407700926065445);
     expect(w.data[1295]).toBe(-0.16071386635303497);
 
+    // reading time is reported, not asserted: benchmarks live in tools/, not in tests
     console.log(`read ${file} in ${ms.toFixed(0)} ms`);
-    expect(ms).toBeLessThan(2000);
   });
 
   test('tensor bytes equal the raw storage blob', () => {
