@@ -14,10 +14,11 @@ export function withRuntime<T>(y: Argv<T>) {
     .option('threads', { type: 'number', describe: 'intra-op threads (default: onnxruntime chooses)' });
 }
 
-export function withTiles<T>(y: Argv<T>, defaultTile: number = DEFAULT_TILE) {
+/** Without --tile, the model's recommended tiling (metadata `dynet.tile`) applies, else `fallback`. */
+export function withTiles<T>(y: Argv<T>, fallback: string = `${DEFAULT_TILE}`) {
   return y
-    .option('tile', { type: 'number', default: defaultTile, describe: 'tile size, a multiple of 8 (0: whole images); larger images run as overlapping tiles' })
-    .option('overlap', { type: 'number', default: DEFAULT_OVERLAP, describe: 'overlap between tiles in pixels (at most tile/2)' });
+    .option('tile', { type: 'number', describe: `tile size, a multiple of 8 (0: whole images); larger images run as overlapping tiles (default: the model's recommendation, else ${fallback})` })
+    .option('overlap', { type: 'number', describe: `overlap between tiles in pixels, at most tile/2 (default: the model's recommendation, else ${DEFAULT_OVERLAP})` });
 }
 
 /** The parsed values of withModel, withRuntime and withTiles. */
@@ -26,6 +27,6 @@ export interface InferArgs {
   variant: string;
   device: 'cpu' | 'cuda' | 'webgpu' | 'wasm';
   threads?: number;
-  tile: number;
-  overlap: number;
+  tile?: number;
+  overlap?: number;
 }

@@ -5,7 +5,7 @@
  * `device` (auto, webgpu, wasm), `model` (the model folder's URL, default `model/`), `tile`,
  * `threads` (wasm threads; default all cores, the page being cross-origin isolated).
  */
-import { DEFAULT_OVERLAP, DEFAULT_TILE, Pixels, Restorer } from '../src/core';
+import { Pixels, Restorer } from '../src/core';
 import { loadOrt } from './load-ort';
 import { decodeFile, drawPixels, drawPlanar, planarOf } from './canvas-pixels';
 import { wireDrop, wireSlider } from './compare-slider';
@@ -68,10 +68,10 @@ async function restoreFile(file: File): Promise<void> {
 }
 
 function restoreWithProgress(restorer: Restorer, pixels: Pixels, name: string) {
-  const tile = Number(params.get('tile') ?? DEFAULT_TILE);
+  // without ?tile=, the restorer uses the model's recommended tiling, else DEFAULT_TILE
+  const tile = params.get('tile');
   return restorer.restore(planarOf(pixels), {
-    tile,
-    overlap: DEFAULT_OVERLAP,
+    tile: tile === null ? undefined : Number(tile),
     onProgress: (done, total) => {
       if (total > 1) status.textContent = `Restoring ${name}: tile ${done} of ${total}…`;
     },

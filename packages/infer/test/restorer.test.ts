@@ -1,5 +1,5 @@
 /** The Restorer's padding and tiling around a stand-in runner that returns its input. */
-import { createRestorer, planarImage } from '../src';
+import { createRestorer, planarImage, recommendedTiles } from '../src';
 import { IdentityRunner, maxAbsDiff, testPattern } from './helpers';
 
 describe('any image size runs as a multiple of 8 and comes back at its own size', () => {
@@ -33,4 +33,35 @@ test('a 700x1030 image in 256-pixel tiles: every tile a multiple of 8, the blend
 test('runTensor checks its shape', async () => {
   const r = createRestorer(new IdentityRunner());
   await expect(async () => r.runTensor(new Float32Array(3 * 8 * 12), [1, 3, 8, 12])).rejects.toThrow(/multiples of 8/);
+});
+
+describe("the model's recommended tiling (metadata dynet.tile)", () => {
+  const image = planarImage(200, 150, testPattern(200, 150));
+  const sides = (runner: IdentityRunner) => runner.shapes.map(([, , h, w]) => Math.max(h, w));
+
+  test('applies without a tile option: 200x150 in 64-pixel tiles', async () => {
+    const runner = new IdentityRunner();
+    await createRestorer(runner, { 'dynet.tile': '64', 'dynet.tile_overlap': '16' }).restore(image);
+    expect(runner.shapes.length).toBeGreaterThan(4);
+    // the last tile on an axis stretches up to tile + 7 samples, then pads to a multiple of 8
+    expect(Math.max(...sides(runner))).toBeLessThanOrEqual(72);
+  });
+
+  test('an explicit tile (0: whole) wins over it', async () => {
+    const runner = new IdentityRunner();
+    await createRestorer(runner, { 'dynet.tile': '64' }).restore(image, { tile: 0 });
+    expect(runner.shapes).toEqual([[1, 3, 152, 200]]);
+  });
+
+  test('without it, images up to DEFAULT_TILE run whole', async () => {
+    const runner = new IdentityRunner();
+    await createRestorer(runner, {}).restore(image);
+    expect(runner.shapes).toHaveLength(1);
+  });
+
+  test('a recommendation the tiler cannot use is an error naming the metadata', () => {
+    expect(() => recommendedTiles({ 'dynet.tile': '60' })).toThrow(/dynet\.tile=60.*multiple of 8/);
+    expect(() => recommendedTiles({ 'dynet.tile': '64', 'dynet.tile_overlap': '40' })).toThrow(/dynet\.tile_overlap=40.*tile\/2/);
+    expect(recommendedTiles({ 'dynet.tile': '64' })).toEqual({ tile: 64, overlap: 16 });
+  });
 });

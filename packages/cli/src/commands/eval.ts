@@ -7,7 +7,7 @@ export const command = 'eval';
 export const describe = "PSNR and SSIM on a test set with the authors' protocol";
 
 export function builder(y: Argv) {
-  return withTiles(withRuntime(withModel(y)), 0)
+  return withTiles(withRuntime(withModel(y)), '0, whole images')
     .option('task', { choices: EVAL_TASKS, demandOption: true, describe: 'denoise, derain or dehaze' })
     .option('sigma', { type: 'number', choices: NOISE_SIGMAS, describe: 'noise level for --task denoise' })
     .option('data', { type: 'string', demandOption: true, describe: 'denoise: folder of clean images; derain/dehaze: folder with degraded/ and clean/' })

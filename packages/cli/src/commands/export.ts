@@ -13,10 +13,12 @@ export function builder(y: Argv) {
     .option('weights', { type: 'string', describe: 'checkpoint: Lightning .ckpt, .pth state dict or .safetensors' })
     .option('seed', { type: 'number', default: 0, describe: 'seed of the PyTorch-style initialisation when no --weights' })
     .option('weights-dtype', { choices: WEIGHTS_DTYPES, default: 'float32' as WeightsDType, describe: 'how dynet.weights.bin stores values: float16 halves the file (the graphs still compute in float32)' })
+    .option('tile', { type: 'number', describe: 'record in the metadata the tile size restore/eval/serve use by default (a model trained on small crops runs best on tiles of about their size)' })
+    .option('tile-overlap', { type: 'number', describe: 'overlap recorded with --tile (default tile/4)' })
     .option('out', { alias: 'o', type: 'string', default: 'graphs', describe: 'output folder' });
 }
 
-type Args = ArgumentsCamelCase<{ preset: string; variant: string[]; weights?: string; seed: number; weightsDtype: WeightsDType; out: string }>;
+type Args = ArgumentsCamelCase<{ preset: string; variant: string[]; weights?: string; seed: number; weightsDtype: WeightsDType; tile?: number; tileOverlap?: number; out: string }>;
 
 export function handler(args: Args): void {
   const config = configOf(args.preset);
@@ -24,6 +26,13 @@ export function handler(args: Args): void {
   const specs = dynetParameterSpecs(config);
   const weights = args.weights ? loadParameters(args.weights, specs) : initParameters(specs, args.seed);
   const source = args.weights ? path.basename(args.weights) : `init seed ${args.seed}`;
-  const result = exportDynet({ config, variants, outDir: args.out, weights, source, weightsDType: args.weightsDtype });
+  const tiles = args.tile === undefined ? undefined : checkedTiles(args.tile, args.tileOverlap ?? Math.floor(args.tile / 4));
+  const result = exportDynet({ config, variants, outDir: args.out, weights, source, weightsDType: args.weightsDtype, tiles });
   for (const f of result.files) console.log(`wrote ${f} (${(fs.statSync(f).size / 1e6).toFixed(2)} MB)`);
+}
+
+function checkedTiles(tile: number, overlap: number): { tile: number; overlap: number } {
+  if (!Number.isInteger(tile) || tile <= 0 || tile % 8) throw new RangeError(`--tile must be a positive multiple of 8, got ${tile}`);
+  if (!Number.isInteger(overlap) || overlap < 0 || overlap > tile / 2) throw new RangeError(`--tile-overlap must be an integer from 0 to tile/2 (${tile / 2}), got ${overlap}`);
+  return { tile, overlap };
 }

@@ -33,6 +33,8 @@ export interface ExportOptions {
   build?: BuildOptions;
   /** how the weights file stores values (default float32; float16 halves it) */
   weightsDType?: WeightsDType;
+  /** the tiling inference should use by default (a model trained on small crops), recorded in the metadata */
+  tiles?: { tile: number; overlap: number };
 }
 
 export interface ExportResult {
@@ -72,5 +74,6 @@ function graphMetadata(opts: ExportOptions, variant: Variant, weightsSha256: str
     'dynet.weights_dtype': opts.weightsDType ?? 'float32',
     'dynet.weights_sha256': weightsSha256,
     'dynet.weights_source': opts.source,
+    ...(opts.tiles ? { 'dynet.tile': String(opts.tiles.tile), 'dynet.tile_overlap': String(opts.tiles.overlap) } : {}),
   };
 }

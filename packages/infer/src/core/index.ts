@@ -5,7 +5,7 @@ export type { Pixels } from './pixel-layout';
 export { toPlanar, fromPlanar, hasAlpha } from './pixel-layout';
 export { reflectIndex, padRegion, cropTopLeft, roundUp, SIZE_MULTIPLE } from './reflect-pad';
 export type { Tile, AxisSpan } from './tiling';
-export { planTiles, axisSpans } from './tiling';
+export { planTiles, axisSpans, recommendedTiles, TILE_PROP, TILE_OVERLAP_PROP } from './tiling';
 export { psnr, ssim } from './metrics';
 export { NumpyRandom } from './numpy-random';
 export { centreCrop, addGaussianNoise, toRgb8 } from './test-protocol';

@@ -3,7 +3,7 @@ import { ModelRunner } from './model-runner';
 import { cropTopLeft, padRegion } from './reflect-pad';
 import { DEFAULT_OVERLAP, DEFAULT_TILE, Restorer } from './restorer';
 import { TileBlender } from './tile-blender';
-import { axisSpans, checkTileOptions, Tile } from './tiling';
+import { axisSpans, checkTileOptions, recommendedTiles, Tile } from './tiling';
 
 export class RestorerImpl implements Restorer {
   readonly variant: string;
@@ -18,8 +18,9 @@ export class RestorerImpl implements Restorer {
   }
 
   async restore(image: PlanarImage, options: Restorer.RestoreOptions = {}): Promise<PlanarImage> {
-    const tile = options.tile ?? DEFAULT_TILE;
-    const overlap = options.overlap ?? Math.min(DEFAULT_OVERLAP, tile / 2);
+    const recommended = options.tile === undefined ? recommendedTiles(this.metadata) : undefined;
+    const tile = options.tile ?? recommended?.tile ?? DEFAULT_TILE;
+    const overlap = options.overlap ?? recommended?.overlap ?? Math.min(DEFAULT_OVERLAP, tile / 2);
     checkTileOptions(tile, overlap);
     const rows = axisSpans(image.height, tile, overlap);
     const cols = axisSpans(image.width, tile, overlap);

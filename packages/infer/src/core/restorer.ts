@@ -27,10 +27,11 @@ export declare namespace Restorer {
   interface RestoreOptions {
     /**
      * Tile size in pixels, a multiple of 8; an image with both sides at most this runs whole, and
-     * 0 runs every image whole (memory grows with the image). Default DEFAULT_TILE. Both.
+     * 0 runs every image whole (memory grows with the image). Default: the tiling the model's
+     * metadata recommends (`dynet.tile`, see recommendedTiles), else DEFAULT_TILE. Both.
      */
     tile?: number;
-    /** Overlap between neighbouring tiles, 0 to tile/2. Default DEFAULT_OVERLAP (at most tile/2). Both. */
+    /** Overlap between neighbouring tiles, 0 to tile/2. Default: the model's recommendation with its tile, else DEFAULT_OVERLAP (at most tile/2). Both. */
     overlap?: number;
     /** Called after each tile with (tiles done, tiles in all). Both. */
     onProgress?: (done: number, total: number) => void;

@@ -19,6 +19,27 @@ export interface AxisSpan {
   readonly size: number;
 }
 
+/** Metadata props by which a model recommends a tile size (e.g. one trained on small crops). */
+export const TILE_PROP = 'dynet.tile';
+export const TILE_OVERLAP_PROP = 'dynet.tile_overlap';
+
+/**
+ * The tiling a model's metadata recommends, or undefined when it names none. Networks with global
+ * statistics (DyNet's channel attention and prompt weights) behave best on inputs the size of
+ * their training crops, so a model trained on small crops says so in `dynet.tile`.
+ */
+export function recommendedTiles(metadata: Readonly<Record<string, string>>): { tile: number; overlap: number } | undefined {
+  if (metadata[TILE_PROP] === undefined) return undefined;
+  const tile = Number(metadata[TILE_PROP]);
+  const overlap = Number(metadata[TILE_OVERLAP_PROP] ?? Math.floor(tile / 4));
+  try {
+    checkTileOptions(tile, overlap);
+  } catch (err) {
+    throw new RangeError(`the model's metadata recommends tiles it cannot use (${TILE_PROP}=${metadata[TILE_PROP]}, ${TILE_OVERLAP_PROP}=${metadata[TILE_OVERLAP_PROP]}): ${(err as Error).message}`);
+  }
+  return { tile, overlap };
+}
+
 /** Checks tile and overlap as the restore options take them. */
 export function checkTileOptions(tile: number, overlap: number): void {
   if (!Number.isInteger(tile) || tile < 0 || tile % SIZE_MULTIPLE !== 0) {

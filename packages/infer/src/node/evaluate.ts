@@ -10,6 +10,7 @@ import { psnr, ssim } from '../core/metrics';
 import { Pixels, toPlanar } from '../core/pixel-layout';
 import { PlanarImage } from '../core/planar-image';
 import { Restorer } from '../core/restorer';
+import { recommendedTiles } from '../core/tiling';
 import { denoiseItems, EvalItem, pairedItems } from './eval-data';
 import { readImage } from './image-io';
 
@@ -28,7 +29,10 @@ export interface EvalOptions {
   seed?: number;
   /** the network; absent, the degraded images are scored as they are (the baseline) */
   restorer?: Restorer;
-  /** tiling, as Restorer.restore takes it; default 0, whole images as the authors run them */
+  /**
+   * tiling, as Restorer.restore takes it; default: the tiling the model's metadata recommends,
+   * else 0 (whole images, as the authors run them)
+   */
   tile?: number;
   overlap?: number;
   /** called after each image */
@@ -45,6 +49,8 @@ export interface EvalReport {
   readonly task: EvalTask;
   readonly sigma?: number;
   readonly seed?: number;
+  /** the tiling the network ran with (absent for the baseline) */
+  readonly tiles?: { readonly tile: number; readonly overlap?: number };
   readonly mean: { readonly psnr: number; readonly ssim: number };
   readonly rows: EvalRow[];
 }
@@ -57,16 +63,24 @@ export async function evaluate(options: EvalOptions): Promise<EvalReport> {
   }
   const items = denoise ? denoiseItems(options.data) : pairedItems(options.data);
   const rng = denoise ? new NumpyRandom(options.seed ?? 0) : undefined;
+  const tiles = options.restorer ? evalTiles(options) : undefined;
   const rows: EvalRow[] = [];
   for (const item of items) {
     const { clean, degraded } = await loadPair(item, rng && ((p) => addGaussianNoise(p, options.sigma!, rng)));
-    const restored = options.restorer ? clip(await options.restorer.restore(degraded, { tile: options.tile ?? 0, overlap: options.overlap })) : degraded;
+    const restored = options.restorer ? clip(await options.restorer.restore(degraded, tiles)) : degraded;
     const row = { name: item.name, psnr: psnr(restored, clean), ssim: ssim(restored, clean) };
     rows.push(row);
     options.onImage?.(row, rows.length, items.length);
   }
   const mean = (key: 'psnr' | 'ssim') => rows.reduce((s, r) => s + r[key], 0) / rows.length;
-  return { task, ...(denoise ? { sigma: options.sigma, seed: options.seed ?? 0 } : {}), mean: { psnr: mean('psnr'), ssim: mean('ssim') }, rows };
+  return { task, ...(denoise ? { sigma: options.sigma, seed: options.seed ?? 0 } : {}), ...(tiles ? { tiles } : {}), mean: { psnr: mean('psnr'), ssim: mean('ssim') }, rows };
+}
+
+/** --tile/--overlap as given, else the model's recommendation, else whole images. */
+function evalTiles(options: EvalOptions): { tile: number; overlap?: number } {
+  if (options.tile !== undefined) return { tile: options.tile, overlap: options.overlap };
+  const recommended = recommendedTiles(options.restorer!.metadata);
+  return recommended ? { tile: recommended.tile, overlap: options.overlap ?? recommended.overlap } : { tile: 0 };
 }
 
 async function loadPair(item: EvalItem, addNoise?: (p: Pixels) => Pixels): Promise<{ clean: PlanarImage; degraded: PlanarImage }> {
