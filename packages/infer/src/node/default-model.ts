@@ -1,6 +1,8 @@
+import * as path from 'node:path';
+
 /**
- * Where `dynet restore`, `eval` and `serve` look for a model when none is named: the folder
- * `npx dynet export` writes by default, relative to the working folder. Issue 4 repoints this at
- * the trained small-preset model shipped with the package.
+ * Where `dynet restore`, `eval` and `serve` look for a model when none is named: the all-in-one
+ * DyNet-S (small preset) that ships with this package, trained on the photos in datasets/photos
+ * (how: models/all-in-one-small/MODEL.md). The same path from src/ (tests) and dist/ (the build).
  */
-export const DEFAULT_MODEL_DIR = 'graphs';
+export const DEFAULT_MODEL_DIR = path.resolve(__dirname, '..', '..', 'models', 'all-in-one-small');

@@ -22,6 +22,9 @@ export function locateModel(dir: string | undefined, variant: ModelVariant): Mod
   const folder = dir ?? DEFAULT_MODEL_DIR;
   const graph = path.join(folder, graphFileName(variant));
   if (!fs.existsSync(graph)) {
+    if (path.resolve(folder) === DEFAULT_MODEL_DIR) {
+      throw new Error(`${graph}: the bundled model is DyNet-S only (it was trained as S); pass --model DIR for a DyNet-${variant} model written by \`npx dynet export\``);
+    }
     throw new Error(`${graph}: no DyNet-${variant} model there; write one with \`npx dynet export\` or pass --model DIR`);
   }
   const graphBytes = fs.readFileSync(graph);

@@ -1,0 +1,65 @@
+/**
+ * The model `dynet restore` and `dynet eval` use by default: on the held-out photos (15% by
+ * file-name hash, never trained on), sigma=25 denoising through `dynet eval` must score at least
+ * scikit-image's non-local means (fast mode, h = 0.8 sigma, patch 5, distance 6) on the same
+ * noisy images (the authors' seeded test noise, reproduced sample for sample by both).
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_MODEL_DIR } from '@dynet/infer';
+import { listImages, splitHoldout } from '@dynet/train';
+import sharp from 'sharp';
+import { ROOT, dynet, tmpDir } from './helpers';
+
+const PHOTOS = path.join(ROOT, 'datasets', 'photos');
+let held: string;
+
+beforeAll(() => {
+  held = tmpDir('bundled-heldout');
+  for (const f of splitHoldout(listImages(PHOTOS), 0.15).holdout) fs.copyFileSync(f, path.join(held, path.basename(f)));
+});
+
+afterAll(() => fs.rmSync(held, { recursive: true, force: true }));
+
+test('the default model folder is the bundled one, inside the package, float16 weights of a few MB', () => {
+  expect(DEFAULT_MODEL_DIR).toBe(path.join(ROOT, 'packages', 'infer', 'models', 'all-in-one-small'));
+  const weights = fs.statSync(path.join(DEFAULT_MODEL_DIR, 'dynet.weights.bin')).size;
+  expect(weights).toBeLessThan(5e6);
+});
+
+test('held-out photos, sigma 25: the bundled model (dynet eval, no --model) scores at least non-local means', () => {
+  const files = fs.readdirSync(held);
+  expect(files.length).toBeGreaterThanOrEqual(10);
+  const r = dynet(['eval', '--task', 'denoise', '--sigma', '25', '--seed', '0', '--data', held, '--json']);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const ours = JSON.parse(r.stdout) as { mean: { psnr: number }; rows: { name: string }[] };
+  expect(ours.rows).toHaveLength(files.length);
+  // NLM on the same images in the same order, so the seeded noise is the same sample for sample
+  const order = ours.rows.map((row) => path.join(held, row.name));
+  const nlm = JSON.parse(
+    execFileSync('/usr/bin/python3', [path.join(ROOT, 'tools', 'nlm_baseline.py'), '25', '0', ...order], { encoding: 'utf8', maxBuffer: 1 << 26 }),
+  ) as { mean: { psnr: number; psnr_noisy: number } };
+  console.log(`held-out sigma 25: bundled DyNet-S ${ours.mean.psnr.toFixed(2)} dB, NLM ${nlm.mean.psnr.toFixed(2)} dB, noisy ${nlm.mean.psnr_noisy.toFixed(2)} dB`);
+  expect(nlm.mean.psnr).toBeGreaterThan(nlm.mean.psnr_noisy + 5); // the baseline really denoised
+  expect(ours.mean.psnr).toBeGreaterThanOrEqual(nlm.mean.psnr);
+}, 600_000);
+
+test('dynet restore without --model restores with the bundled model; --variant L says the bundle is S only', async () => {
+  const photo = path.join(held, fs.readdirSync(held)[0]);
+  const out = path.join(held, '..', `${path.basename(held)}-restored.png`);
+  try {
+    const r = dynet(['restore', photo, '-o', out]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const [a, b] = await Promise.all([sharp(photo).metadata(), sharp(out).metadata()]);
+    expect([b.width, b.height]).toEqual([a.width, a.height]);
+  } finally {
+    fs.rmSync(out, { force: true });
+  }
+  const l = dynet(['restore', photo, '-o', out, '--variant', 'L']);
+  expect(l.status).toBe(1);
+  expect(l.stderr).toMatch(/dynet-l\.onnx: the bundled model is DyNet-S only .* pass --model DIR/);
+  expect(fs.existsSync(out)).toBe(false);
+});
