@@ -98,14 +98,13 @@ async function main() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynet-bench-variants-'));
     try {
       const sessions = await openPair(dir, g.presetConfig(preset));
-      const { S: tS, L: tL, dynamic, sShare } = await stepSeconds(sessions, input, target);
-      const dyn = { mean: dynamic, sShare };
+      const { S: tS, L: tL, dynamic: tD, sShare } = await stepSeconds(sessions, input, target);
       const expected = sShare * tS + (1 - sShare) * tL;
       const rate = (t) => `${(1 / t).toFixed(3)} steps/s (${t.toFixed(2)} s)`;
-      console.log(`${preset}: S ${rate(tS)} | L ${rate(tL)} | dynamic ${rate(dyn.mean)}, ${(100 * dyn.sShare).toFixed(0)}% S steps`);
-      console.log(`  dynamic step / mean of S and L at the drawn mix: ${(dyn.mean / expected).toFixed(3)}; / plain mean (t_S + t_L) / 2: ${(dyn.mean / ((tS + tL) / 2)).toFixed(3)}`);
-      console.log(`  saving against S then L (same steps each): ${(100 * (1 - dyn.mean / (tS + tL))).toFixed(1)}% of the time; one weight set instead of two`);
-      console.log(`  data stream / step rate: ${(dataRate * Math.min(tS, tL, dyn.mean)).toFixed(0)}x (fastest step)`);
+      console.log(`${preset}: S ${rate(tS)} | L ${rate(tL)} | dynamic ${rate(tD)}, ${(100 * sShare).toFixed(0)}% S steps`);
+      console.log(`  dynamic step / mean of S and L at the drawn mix: ${(tD / expected).toFixed(3)}; / plain mean (t_S + t_L) / 2: ${(tD / ((tS + tL) / 2)).toFixed(3)}`);
+      console.log(`  saving against S then L (same steps each): ${(100 * (1 - tD / (tS + tL))).toFixed(1)}% of the time; one weight set instead of two`);
+      console.log(`  data stream / step rate: ${(dataRate * Math.min(tS, tL, tD)).toFixed(0)}x (fastest step)`);
       await sessions.S.release();
       await sessions.L.release();
     } finally {

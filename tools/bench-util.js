@@ -1,6 +1,7 @@
 /** Shared by the benchmark scripts: medians, timing, and this machine's fp32 peak in ONNX Runtime. */
 'use strict';
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const ort = require('onnxruntime-node');
 const g = require('@dynet/graph');
@@ -38,4 +39,7 @@ async function measurePeak(dir, sessionOptions, runs) {
   return (2 * n ** 3) / seconds / 1e9;
 }
 
-module.exports = { median, timeRuns, measurePeak };
+/** The 1, 5 and 15 minute load averages, for benchmark headers and footers. */
+const loadAverage = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+
+module.exports = { median, timeRuns, measurePeak, loadAverage };

@@ -29,7 +29,7 @@ const args = yargs(process.argv.slice(2))
   .parseSync();
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const { median } = require('./bench-util');
+const { median, loadAverage } = require('./bench-util');
 const THREADS = os.cpus().length;
 
 async function timeMs(fn, runs) {
@@ -107,7 +107,7 @@ async function main() {
     const specs = g.dynetParameterSpecs(g.FULL);
     const weights = fs.existsSync(args.weights) ? g.loadParameters(args.weights, specs) : g.initParameters(specs, 0);
     g.exportDynet({ config: g.FULL, variants: ['S', 'L'], outDir: model, weights, source: 'bench' });
-    console.log(`machine: ${os.cpus()[0].model}, ${THREADS} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at start`);
+    console.log(`machine: ${os.cpus()[0].model}, ${THREADS} cores, load average ${loadAverage()} at start`);
     console.log(`DyNet FULL preset, 1x3x${args.size}x${args.size}, medians of ${args.runs} runs after a warm-up, ${THREADS} threads`);
     const png = path.join(dir, 'input.png');
     await require('sharp')(Buffer.from(pattern(args.size).subarray(0, args.size * args.size * 3).map((v) => v * 255)), { raw: { width: args.size, height: args.size, channels: 3 } }).png().toFile(png);
@@ -127,7 +127,7 @@ async function main() {
     } finally {
       await server?.close();
     }
-    console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`);
+    console.log(`load average ${loadAverage()} at the end`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

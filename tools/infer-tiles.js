@@ -19,6 +19,7 @@ const path = require('node:path');
 const yargs = require('yargs');
 const g = require('@dynet/graph');
 const infer = require('@dynet/infer');
+const { loadAverage } = require('./bench-util');
 
 const args = yargs(process.argv.slice(2))
   .option('full-size', { type: 'number', default: 1024 })
@@ -99,7 +100,7 @@ async function main() {
     const specs = g.dynetParameterSpecs(g.FULL);
     const full = path.join(dir, 'full');
     g.exportDynet({ config: g.FULL, variants: ['S'], outDir: full, weights: fs.existsSync(args.weights) ? g.loadParameters(args.weights, specs) : g.initParameters(specs, 0), source: 'bench' });
-    console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at start`);
+    console.log(`machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, load average ${loadAverage()} at start`);
     if (!args.onlyRss) {
       await tiledVsWhole('DyNet-S FULL (reference checkpoint)', full, args.fullSize);
       const small = path.join(dir, 'small');
@@ -107,7 +108,7 @@ async function main() {
       await tiledVsWhole('DyNet-S SMALL (seed 0)', small, args.smallSize);
     }
     if (!args.skipRss) await rss(full, dir);
-    console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`);
+    console.log(`load average ${loadAverage()} at the end`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -8,6 +8,7 @@ import { Dim, dimToString } from '../ir/dim';
 import { DType, ONNX_DTYPE } from '../ir/dtype';
 import { AttrValue } from '../ir/graph';
 import { opSchema } from '../ops/names';
+import { WEIGHTS_DTYPE_INFO, WeightsDType } from './weights-layout';
 
 export const OPSET_VERSION = 17;
 export const IR_VERSION = 8;
@@ -66,18 +67,15 @@ export function makeTensor(name: string, dtype: DType, dims: readonly number[], 
   return { name, dataType: ONNX_DTYPE[dtype], dims: [...dims], rawData: raw };
 }
 
-/** ONNX TensorProto.DataType codes of the types a weights file may store. */
-const STORED_DTYPE = { float32: { code: 1, bytes: 4 }, float16: { code: 10, bytes: 2 } } as const;
-
 /** A float32 or float16 tensor whose bytes live in an external file at `offset`. */
 export function makeExternalTensor(
   name: string,
   dims: readonly number[],
   location: string,
   offset: number,
-  stored: keyof typeof STORED_DTYPE = 'float32',
+  stored: WeightsDType = 'float32',
 ): onnx.ITensorProto {
-  const { code, bytes } = STORED_DTYPE[stored];
+  const { onnx: code, bytes } = WEIGHTS_DTYPE_INFO[stored];
   const length = dims.reduce((a, b) => a * b, 1) * bytes;
   const externalData = [
     { key: 'location', value: location },

@@ -9,7 +9,8 @@ export type WeightsDType = 'float32' | 'float16';
 
 export const WEIGHTS_DTYPES: readonly WeightsDType[] = ['float32', 'float16'];
 
-const BYTES: Record<WeightsDType, number> = { float32: 4, float16: 2 };
+/** Per stored dtype: its ONNX TensorProto.DataType code and its width in bytes. */
+export const WEIGHTS_DTYPE_INFO: Record<WeightsDType, { onnx: number; bytes: number }> = { float32: { onnx: 1, bytes: 4 }, float16: { onnx: 10, bytes: 2 } };
 
 /** Where each parameter's bytes sit in the shared external weights file. */
 export interface WeightsLayout {
@@ -28,7 +29,7 @@ export function layoutWeights(location: string, params: readonly { name: string;
   let offset = 0;
   for (const p of params) {
     entries.set(p.name, { offset, shape: p.shape });
-    const bytes = p.shape.reduce((a, b) => a * b, 1) * BYTES[dtype];
+    const bytes = p.shape.reduce((a, b) => a * b, 1) * WEIGHTS_DTYPE_INFO[dtype].bytes;
     offset = Math.ceil((offset + bytes) / ALIGNMENT) * ALIGNMENT;
   }
   return { location, dtype, byteLength: offset, entries };

@@ -32,6 +32,15 @@ export function readModelMetadata(bytes: Uint8Array): Record<string, string> {
   return props;
 }
 
+/** readModelMetadata, with any error prefixed by `name` (the file or URL the bytes came from). */
+export function readModelMetadataOf(bytes: Uint8Array, name: string): Record<string, string> {
+  try {
+    return readModelMetadata(bytes);
+  } catch (err) {
+    throw new Error(`${name}: ${(err as Error).message}`);
+  }
+}
+
 type FieldVisitor = (field: number, wire: number, start: number, end: number) => void;
 
 /** Calls `visit` for each field in bytes[from, to); for length-delimited fields, [start, end) is the payload. */

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { graphFileName, ModelVariant } from '../core/load-options';
-import { readModelMetadata } from '../core/model-metadata';
+import { readModelMetadataOf } from '../core/model-metadata';
 import { checkWeightsDigest, WEIGHTS_FILE_PROP } from '../core/weights-check';
 import { DEFAULT_MODEL_DIR } from './default-model';
 
@@ -28,12 +28,7 @@ export function locateModel(dir: string | undefined, variant: ModelVariant): Mod
     throw new Error(`${graph}: no DyNet-${variant} model there; write one with \`npx dynet export\` or pass --model DIR`);
   }
   const graphBytes = fs.readFileSync(graph);
-  let metadata: Record<string, string>;
-  try {
-    metadata = readModelMetadata(graphBytes);
-  } catch (err) {
-    throw new Error(`${graph}: ${(err as Error).message}`);
-  }
+  const metadata = readModelMetadataOf(graphBytes, graph);
   const name = metadata[WEIGHTS_FILE_PROP];
   if (name === undefined) return { graph, graphBytes, metadata };
   const file = path.join(folder, name);

@@ -4,7 +4,7 @@
  * browser offers an adapter (device 'auto'), wasm otherwise or when WebGPU fails to start.
  */
 import { checkVariant, graphFileName, LoadOptions } from '../core/load-options';
-import { readModelMetadata } from '../core/model-metadata';
+import { readModelMetadataOf } from '../core/model-metadata';
 import { Restorer } from '../core/restorer';
 import { RestorerImpl } from '../core/restorer-impl';
 import { checkWeightsDigest, sha256Hex, WEIGHTS_FILE_PROP } from '../core/weights-check';
@@ -16,12 +16,7 @@ export async function loadWebRestorer(ort: OrtWebModule, options: LoadOptions): 
   const base = options.model.endsWith('/') ? options.model : `${options.model}/`;
   const graphUrl = `${base}${graphFileName(variant)}`;
   const bytes = await fetchBytes(graphUrl);
-  let metadata: Record<string, string>;
-  try {
-    metadata = readModelMetadata(bytes);
-  } catch (err) {
-    throw new Error(`${graphUrl}: ${(err as Error).message}`);
-  }
+  const metadata = readModelMetadataOf(bytes, graphUrl);
   const weightsName = metadata[WEIGHTS_FILE_PROP];
   let weights: { path: string; data: Uint8Array } | undefined;
   if (weightsName !== undefined) {
