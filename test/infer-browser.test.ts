@@ -37,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  fs.rmSync(dir, { recursive: true, force: true });
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('one input through onnxruntime-node CPU, onnxruntime-web wasm under Node and the page in Chromium: outputs agree within 1e-4', async () => {

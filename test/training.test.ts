@@ -8,6 +8,7 @@ import * as ortNode from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
 import {
   ADAMW_DEFAULTS,
+  FLAT_NAMES,
   FULL,
   SMALL,
   StateDict,
@@ -157,6 +158,10 @@ describe('onnxruntime-node and onnxruntime-web (wasm) agree on every artifact (S
     ortWeb.env.wasm.numThreads = 1;
   });
 
+  // second moments are non-negative, as AdamW keeps them, and kept away from 0 so AdamW's
+  // m / sqrt(v) does not amplify rounding differences
+  const moment = (name: string, i: number) => (name.endsWith('_sq') ? 1e-4 * (1.5 + Math.cos(i)) : 1e-3 * Math.cos(i));
+
   function feedsFor(session: { inputNames: readonly string[] }, ort: typeof ortNode, m: ArtifactManifest): Record<string, ortNode.Tensor> {
     const params = initParameters(dynetParameterSpecs(SMALL), 3);
     const feeds: Record<string, ortNode.Tensor> = {};
@@ -164,14 +169,18 @@ describe('onnxruntime-node and onnxruntime-web (wasm) agree on every artifact (S
       if (name === 'input' || name === 'target') feeds[name] = new ort.Tensor('float32', name === 'input' ? input : target, shape);
       else if (name === 'learning_rate') feeds[name] = new ort.Tensor('float32', new Float32Array([1e-3]), []);
       else if (name === 'step') feeds[name] = new ort.Tensor('float32', new Float32Array([3]), []);
-      else {
+      else if (name === FLAT_NAMES.parameters) {
+        const flat = Float32Array.from(m.trained.flatMap((t) => Array.from(params.get(t.name)!.data)));
+        feeds[name] = new ort.Tensor('float32', flat, [flat.length]);
+      } else if (name === FLAT_NAMES.expAvg || name === FLAT_NAMES.expAvgSq) {
+        const size = m.trained.reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
+        const data = Float32Array.from({ length: size }, (_, i) => moment(name, i));
+        feeds[name] = new ort.Tensor('float32', data, [size]);
+      } else {
         const base = name.replace(/(_grad|\.exp_avg|\.exp_avg_sq)$/, '');
         const spec = m.trained.find((t) => t.name === base)!;
         const size = spec.shape.reduce((a, b) => a * b, 1);
-        // second moments are non-negative, as AdamW keeps them
-        // kept away from 0 so AdamW's m / sqrt(v) does not amplify rounding differences
-        const moment = (i: number) => (name.endsWith('_sq') ? 1e-4 * (1.5 + Math.cos(i)) : 1e-3 * Math.cos(i));
-        const data = name === base ? params.get(base)!.data : Float32Array.from({ length: size }, (_, i) => moment(i));
+        const data = name === base ? params.get(base)!.data : Float32Array.from({ length: size }, (_, i) => moment(name, i));
         feeds[name] = new ort.Tensor('float32', data, spec.shape);
       }
     }

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { StateDict, dynetParameterSpecs, optimizerNames } from '@dynet/graph';
+import { FLAT_NAMES, StateDict, dynetParameterSpecs, optimizerNames } from '@dynet/graph';
 import { ARTIFACT_FILES, ArtifactManifest, readManifest } from './artifacts';
 import { TrainingCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { Device, openSession } from './execution-provider';
@@ -23,30 +23,52 @@ export interface TrainingSessionOptions {
    * an S and an L session on one store); default: read from `checkpoint`
    */
   store?: TrainingCheckpoint;
+  /** run ORT's profiler in every graph of the session, writing PREFIX_<time>.json at release */
+  profilePrefix?: string;
 }
 
 type Sessions = { training?: ort.InferenceSession; eval?: ort.InferenceSession; optimizer?: ort.InferenceSession; fused?: ort.InferenceSession };
 
+/** Where each trained parameter sits in the fused step's flat tensors. */
+interface FlatSlot {
+  name: string;
+  shape: number[];
+  offset: number;
+  size: number;
+}
+
 export class TrainingSession {
   private grads: Map<string, ort.Tensor> | null = null;
+  private readonly slots: FlatSlot[];
+  private readonly flatSize: number;
 
   private constructor(
     readonly manifest: ArtifactManifest,
     private readonly sessions: Sessions,
     private readonly ckpt: TrainingCheckpoint,
-  ) {}
+    private readonly profiling: boolean,
+  ) {
+    let offset = 0;
+    this.slots = manifest.trained.map(({ name, shape }) => {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const slot = { name, shape, offset, size };
+      offset += size;
+      return slot;
+    });
+    this.flatSize = offset;
+  }
 
   static async open(dir: string, opts: TrainingSessionOptions = {}): Promise<TrainingSession> {
     const manifest = readManifest(dir);
     const device = opts.device ?? 'cpu';
-    const open = (f: keyof typeof ARTIFACT_FILES) => openSession(path.join(dir, ARTIFACT_FILES[f]), device, opts.threads);
+    const open = (f: keyof typeof ARTIFACT_FILES) => openSession(path.join(dir, ARTIFACT_FILES[f]), device, opts.threads, { profilePrefix: opts.profilePrefix && `${opts.profilePrefix}-${f}` });
     if (opts.fused && !manifest.files.fused) throw new Error(`${dir}: no fused step graph; write the artifacts with --fused`);
     const sessions: Sessions = opts.fused
       ? { fused: await open('fused'), eval: await open('eval') }
       : { training: await open('training'), optimizer: await open('optimizer'), eval: await open('eval') };
     const ckpt =
       opts.store ?? loadCheckpoint(opts.checkpoint ?? path.join(dir, ARTIFACT_FILES.checkpoint), dynetParameterSpecs(manifest.config), manifest.trained.map((t) => t.name));
-    return new TrainingSession(manifest, sessions, ckpt);
+    return new TrainingSession(manifest, sessions, ckpt, Boolean(opts.profilePrefix));
   }
 
   /** optimizer steps taken so far */
@@ -88,9 +110,9 @@ export class TrainingSession {
 
   /** Forward, backward and AdamW in one run of the fused graph; returns the loss before the update. */
   async fusedStep(input: Float32Array, target: Float32Array, learningRate: number): Promise<number> {
-    const feeds = { ...this.scalarFeeds(learningRate), ...this.paramFeeds(), ...this.momentFeeds(), ...this.batchFeeds(input, target) };
+    const feeds = { ...this.scalarFeeds(learningRate), ...this.flatFeeds(), ...this.batchFeeds(input, target) };
     const out = await this.need('fused').run(feeds);
-    this.adopt(out);
+    this.adoptFlat(out);
     return (out.loss.data as Float32Array)[0];
   }
 
@@ -115,7 +137,10 @@ export class TrainingSession {
   }
 
   async release(): Promise<void> {
-    for (const s of Object.values(this.sessions)) await s?.release();
+    for (const s of Object.values(this.sessions)) {
+      if (this.profiling) s?.endProfiling();
+      await s?.release();
+    }
   }
 
   private need(kind: keyof Sessions): ort.InferenceSession {
@@ -155,7 +180,52 @@ export class TrainingSession {
     };
   }
 
-  /** Takes the updated parameters and moments from an optimizer or fused run. */
+  /**
+   * The store as the fused graph's three flat tensors. After a fused step (of this session or
+   * of another one sharing the store) the store's tensors are views of its flat outputs, which
+   * are fed back as they are; otherwise (first step, a load, a split step) they are gathered.
+   */
+  private flatFeeds(): Record<string, ort.Tensor> {
+    const dims = [this.flatSize];
+    const flat = (tensors: StateDict) => new ort.Tensor('float32', this.flatView(tensors) ?? this.gather(tensors), dims);
+    return {
+      [FLAT_NAMES.parameters]: flat(this.ckpt.params),
+      [FLAT_NAMES.expAvg]: flat(this.ckpt.expAvg),
+      [FLAT_NAMES.expAvgSq]: flat(this.ckpt.expAvgSq),
+    };
+  }
+
+  /** The flat array that `tensors` are views of, when they lie in it at their slots' offsets. */
+  private flatView(tensors: StateDict): Float32Array | null {
+    const first = tensors.get(this.slots[0].name)!.data;
+    const base = first.byteOffset - this.slots[0].offset * 4;
+    for (const { name, offset, size } of this.slots) {
+      const d = tensors.get(name)!.data;
+      if (d.buffer !== first.buffer || d.byteOffset !== base + offset * 4 || d.length !== size) return null;
+    }
+    return new Float32Array(first.buffer, base, this.flatSize);
+  }
+
+  private gather(tensors: StateDict): Float32Array {
+    const flat = new Float32Array(this.flatSize);
+    for (const { name, offset } of this.slots) flat.set(tensors.get(name)!.data, offset);
+    return flat;
+  }
+
+  /** Takes the fused run's flat outputs; the store's tensors become views of them. */
+  private adoptFlat(out: ort.InferenceSession.OnnxValueMapType): void {
+    const n = optimizerNames;
+    const take = (tensors: StateDict, flatName: string) => {
+      const flat = out[n.updated(flatName)].data as Float32Array;
+      for (const { name, shape, offset, size } of this.slots) tensors.set(name, { shape, data: flat.subarray(offset, offset + size) });
+    };
+    take(this.ckpt.params, FLAT_NAMES.parameters);
+    take(this.ckpt.expAvg, FLAT_NAMES.expAvg);
+    take(this.ckpt.expAvgSq, FLAT_NAMES.expAvgSq);
+    this.ckpt.step += 1;
+  }
+
+  /** Takes the updated parameters and moments from an optimizer run. */
   private adopt(out: ort.InferenceSession.OnnxValueMapType): void {
     const n = optimizerNames;
     for (const { name, shape } of this.manifest.trained) {

@@ -1,4 +1,6 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REFERENCE } from '../../../../test/helpers';
 import { graphCost } from '../../src/analysis/cost';
 import { shapeToString } from '../../src/ir/dim';
 import { Graph } from '../../src/ir/graph';
@@ -8,7 +10,7 @@ import { buildDynet } from '../../src/models/dynet/dynet';
 import { initParameters } from '../../src/models/dynet/init';
 import { ParamSpec, dynetParameterSpecs, graphParameterSpecs } from '../../src/models/dynet/parameters';
 
-const STATE_DICT_TSV = '/work/shared/fixtures/dynet-reference/state_dict.tsv';
+const STATE_DICT_TSV = path.join(REFERENCE, 'state_dict.tsv');
 
 const graphs = new Map<string, Graph>();
 /** builds each (config, variant, options) once per file; no options: buildDynet's default */

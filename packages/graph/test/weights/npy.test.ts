@@ -3,8 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readNpy } from '../../src/weights/npy';
 import { WeightFileError } from '../../src/weights/types';
+import { REFERENCE } from '../../../../test/helpers';
 
-const REAL = '/work/shared/fixtures/dynet-reference';
+const REAL = REFERENCE;
 
 let dir: string;
 beforeEach(() => {

@@ -4,11 +4,12 @@ import * as path from 'node:path';
 import { unzipSync } from 'fflate';
 import { readTorchCheckpoint } from '../../src/weights/torch-checkpoint';
 import { HostTensor, WeightFileError } from '../../src/weights/types';
+import { REFERENCE } from '../../../../test/helpers';
 
 // Written by tools/make-torch-test-fixtures.py; the numbers below are the ones it put in.
 const FIXTURES = path.join(__dirname, '../fixtures/torch');
 const fixture = (name: string) => path.join(FIXTURES, name);
-const REAL = '/work/shared/fixtures/dynet-reference';
+const REAL = REFERENCE;
 
 function plain(t: HostTensor | undefined): { shape: number[]; data: number[] } {
   if (t === undefined) throw new Error('tensor missing');

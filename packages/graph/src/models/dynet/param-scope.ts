@@ -1,5 +1,8 @@
 import { Graph, Value } from '../../ir/graph';
 
+/** Where a parameter's value comes from, by full name: a graph parameter unless told otherwise. */
+export type ParamSource = (name: string, shape: number[]) => Value;
+
 /**
  * Hands out parameters under a dotted prefix, so graph initializers carry the authors'
  * state-dict names (`encoder_level1.attn.qkv.weight`). Asking twice for a name returns the
@@ -9,14 +12,15 @@ export class ParamScope {
   constructor(
     readonly graph: Graph,
     readonly prefix = '',
+    private readonly source: ParamSource = (name, shape) => graph.param(name, shape),
   ) {}
 
   get(name: string, shape: number[]): Value {
-    return this.graph.param(this.qualify(name), shape);
+    return this.source(this.qualify(name), shape);
   }
 
   child(name: string | number): ParamScope {
-    return new ParamScope(this.graph, this.qualify(String(name)));
+    return new ParamScope(this.graph, this.qualify(String(name)), this.source);
   }
 
   private qualify(name: string): string {
