@@ -17,7 +17,6 @@ Only torch and numpy are needed (Debian's python3-torch 1.13 works).
 """
 import argparse
 import json
-import math
 import os
 import resource
 import statistics
@@ -315,13 +314,13 @@ def peak_rss_mib():
 def setup(args):
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    if args.device == 'cuda':
+    if getattr(args, 'device', 'cpu') == 'cuda':
         if not torch.cuda.is_available():
             sys.exit('cuda requested but torch.cuda.is_available() is False')
         torch.backends.cudnn.benchmark = False
         torch.backends.cudnn.deterministic = True
         torch.cuda.reset_peak_memory_stats()
-    return torch.device(args.device)
+    return torch.device(getattr(args, 'device', 'cpu'))
 
 
 def sync(device):
@@ -386,8 +385,8 @@ def main(argv=None):
         s.add_argument('--size', type=int, default=128 if name == 'bench-train' else 256)
         s.add_argument('--threads', type=int, default=2)
         s.add_argument('--seed', type=int, default=0)
-        s.add_argument('--device', choices=('cpu', 'cuda'), default='cpu')
     tr = sub.choices['bench-train']
+    tr.add_argument('--device', choices=('cpu', 'cuda'), default='cpu')
     tr.add_argument('--batch', type=int, default=4)
     tr.add_argument('--steps', type=int, default=5)
     tr.add_argument('--warmup', type=int, default=1, help='steps left out of the median')
