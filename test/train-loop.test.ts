@@ -117,3 +117,18 @@ describe('bad input is refused before training starts', () => {
     expect(r.stderr).toMatch(/dynet_seed0\.ckpt.*does not fit this configuration/);
   });
 });
+
+test('dynamic fine-tuning (--variant dynamic) draws S and L per step into one checkpoint', () => {
+  const seed = [...Array(200).keys()].find((s) => drawVariant(s, 0, 0.5) !== drawVariant(s, 1, 0.5))!;
+  const out = path.join(dir, 'finetune-dynamic');
+  const r = dynet(['train', 'finetune', ...common(out), '--variant', 'dynamic', '--steps', '3', '--seed', String(seed)]);
+  expect(r.stderr).not.toMatch(/dynet:/);
+  expect(r.status).toBe(0);
+  const log = readLog(path.join(out, 'train-log.jsonl'));
+  expect(log.map((e) => e.variant)).toEqual([0, 1, 2].map((i) => drawVariant(seed, i, 0.5)));
+  expect(new Set(log.map((e) => e.variant))).toEqual(new Set(['S', 'L']));
+  expect(loadCheckpoint(path.join(out, 'checkpoint.safetensors'), dynetParameterSpecs(SMALL), []).step).toBe(3);
+  const refused = dynet(['train', 'pretrain', ...common(path.join(dir, 'bad')), '--variant', 'dynamic']);
+  expect(refused.status).not.toBe(0);
+  expect(refused.stderr).toMatch(/--variant dynamic is for finetune/);
+});

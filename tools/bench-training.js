@@ -5,7 +5,9 @@
  * graphs. Prints medians, FLOPs, GFLOP/s, peak RSS, the share of a step that moving the
  * parameters and moments between JavaScript and the runtime costs, and the step as a multiple
  * of the floor that this machine's fp32 peak (measured in the same run) sets for 3x the
- * forward's FLOPs.
+ * forward's FLOPs, and beside the same step in PyTorch (tools/dynet_torch.py: AdamW, L1 on the
+ * clamped output, same shapes and threads) timed in the same run when Debian's python3-torch is
+ * installed.
  *
  *   npm run bench:train [-- --variant S --batch 4 --size 128 --runs 3 --threads 2 --preset full]
  */
@@ -17,7 +19,7 @@ const ort = require('onnxruntime-node');
 const yargs = require('yargs');
 const g = require('@dynet/graph');
 const { TrainingSession, writeArtifacts } = require('@dynet/train');
-const { measurePeak, timeRuns } = require('./bench-util');
+const { cpuDescription, measurePeak, runTorchTool, timeRuns, torchMissing } = require('./bench-util');
 
 const args = yargs(process.argv.slice(2))
   .option('variant', { choices: ['S', 'L'], default: 'S' })
@@ -27,6 +29,7 @@ const args = yargs(process.argv.slice(2))
   .option('runs', { type: 'number', default: 3 })
   .option('threads', { type: 'number', default: 2 })
   .option('split', { type: 'boolean', default: true, describe: 'also time the split training + optimizer graphs' })
+  .option('peer', { type: 'boolean', default: true, describe: 'time the same step in PyTorch (needs python3-torch)' })
   .strict()
   .parseSync();
 
@@ -65,6 +68,7 @@ async function main() {
     const n = args.batch * 3 * args.size * args.size;
     const input = Float32Array.from({ length: n }, (_, i) => (i % 251) / 251);
     const target = Float32Array.from({ length: n }, (_, i) => (i % 241) / 241);
+    console.log(`machine: ${cpuDescription()}`);
     console.log(`DyNet-${args.variant} (${args.preset}) batch ${args.batch}, ${args.size}x${args.size}, onnxruntime-node CPU, ${args.threads} threads`);
     console.log(`fp32 peak ${peak.toFixed(1)} GFLOP/s; forward ${(forwardFlops / 1e9).toFixed(1)} GFLOP; floor (3x forward at peak) ${floor.toFixed(2)} s`);
     const report = (label, seconds) =>
@@ -82,9 +86,20 @@ async function main() {
       await split.release();
       report('split step (training graph, then optimizer graph)', splitSeconds);
     }
+    const ourRss = process.resourceUsage().maxRSS / 1024 / 1024;
+    const noTorch = args.peer ? torchMissing() : 'skipped (--no-peer)';
+    if (noTorch) console.log(`PyTorch step: peer not measured (${noTorch})`);
+    else {
+      const steps = args.runs + 2;
+      const peer = runTorchTool(['bench-train', '--variant', args.variant, '--preset', args.preset, '--batch', String(args.batch), '--size', String(args.size),
+        '--threads', String(args.threads), '--steps', String(steps), '--warmup', '2']);
+      const peerSeconds = peer.median_ms / 1000;
+      console.log(`PyTorch ${peer.torch} step (same run, median of ${steps - 2} after 2 warm-ups): ${peerSeconds.toFixed(2)} s, peak RSS ${(peer.peak_rss_mib / 1024).toFixed(2)} GB | ` +
+        `ours/PyTorch: fused ${(fusedSeconds / peerSeconds).toFixed(2)}x`);
+    }
     const transfer = await transferSeconds(dir, manifest.trained);
     console.log(`moving params and moments in and out once: ${transfer.toFixed(3)} s = ${((100 * transfer) / fusedSeconds).toFixed(1)}% of the fused step`);
-    console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024 / 1024).toFixed(2)} GB`);
+    console.log(`peak RSS ${ourRss.toFixed(2)} GB (this process, before the transfer probe)`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -14,8 +14,8 @@ export function builder(y: Argv) {
     .option('derain', { type: 'string', describe: 'paired deraining folder (layouts in the README)' })
     .option('dehaze', { type: 'string', describe: 'paired dehazing folder (layouts in the README)' })
     .option('task', { choices: ['all-in-one', 'denoise', 'derain', 'dehaze'] as const, default: 'all-in-one' as const, describe: 'finetune: what to train for' })
-    .option('variant', { type: 'string', default: 'S', describe: 'finetune: S or L' })
-    .option('variant-prob', { type: 'number', default: 0.5, describe: 'pretrain: probability of drawing S at a step (else L)' })
+    .option('variant', { type: 'string', default: 'S', describe: 'finetune: S, L, or dynamic (S or L drawn per step into one weight set, as pretrain does)' })
+    .option('variant-prob', { type: 'number', default: 0.5, describe: 'pretrain and --variant dynamic: probability of drawing S at a step (else L)' })
     .option('steps', { type: 'number', describe: 'optimizer steps in all (default 1000; with --resume, raises the run\'s own count)' })
     .option('batch', { type: 'number', default: 4 })
     .option('crop', { type: 'number', default: 128 })
@@ -51,11 +51,14 @@ function specFromArgs(a: Args): RunSpec {
   }
   if (a.crop % 8) throw new RangeError(`--crop must be a multiple of 8, got ${a.crop}`);
   const finetune = a.mode === 'finetune';
+  const dynamic = a.variant.toLowerCase() === 'dynamic';
+  if (dynamic && !finetune) throw new RangeError('--variant dynamic is for finetune; pretrain always draws S or L per step (--variant-prob)');
   return {
     mode: a.mode,
     config: configOf(a.preset),
-    variant: variantOf(a.variant),
+    variant: dynamic ? 'S' : variantOf(a.variant),
     variantProb: a.variantProb,
+    dynamic,
     data: { task: finetune ? a.task : 'pretrain', clean: a.data, derain: a.derain, dehaze: a.dehaze, workers: a.workers, holdout: a.holdout },
     batch: a.batch,
     crop: a.crop,

@@ -14,6 +14,7 @@
  */
 import * as fs from 'node:fs';
 import { unzipSync } from 'fflate';
+import { centralDirectoryCrcs, crc32 } from './zip-crc';
 import { PickleError, PickleGlobal, PickleGlobalTarget, unpickle } from './pickle';
 import { decodeFloats, FloatDtype } from './safetensors';
 import { HostTensor, WeightFileError } from './types';
@@ -182,7 +183,10 @@ export function readTorchCheckpoint(file: string, options: ReadTorchCheckpointOp
   return out;
 }
 
-/** Unzips the entries `keep` selects, turning fflate's errors and short entries into one-liners. */
+/**
+ * Unzips the entries `keep` selects, turning fflate's errors, short entries and CRC-32 mismatches
+ * (damaged bytes, which fflate does not check for stored entries) into one-liners.
+ */
 function unzip(bytes: Uint8Array, fail: (p: string) => never, keep: (name: string) => boolean): Record<string, Uint8Array> {
   const expected = new Map<string, number>();
   let files: Record<string, Uint8Array>;
@@ -201,6 +205,12 @@ function unzip(bytes: Uint8Array, fail: (p: string) => never, keep: (name: strin
     if (files[name]?.length !== size) {
       fail(`corrupt or truncated zip (${name} is ${files[name]?.length ?? 0} bytes, directory says ${size})`);
     }
+  }
+  const crcs = centralDirectoryCrcs(bytes);
+  if (!crcs) return fail('corrupt or truncated zip (central directory unreadable)');
+  for (const name of expected.keys()) {
+    const want = crcs.get(name);
+    if (want === undefined || crc32(files[name]) !== want) fail(`damaged data: ${name} does not match its CRC-32 in the zip directory`);
   }
   return files;
 }

@@ -168,4 +168,24 @@ describe('readTorchCheckpoint: the real DyNet checkpoint (Lightning 2.1)', () =>
     expect(Buffer.from(prompt.data.buffer, prompt.data.byteOffset, prompt.data.byteLength).equals(Buffer.from(raw))).toBe(true);
     expect(prompt.data.length).toBe(expected.length);
   });
+
+  test('200 random bytes written into a tensor blob are refused by CRC-32, naming the entry', () => {
+    const bytes = new Uint8Array(fs.readFileSync(file));
+    // the blob of net.prompt1.prompt_param (stored, uncompressed): find its bytes in the file
+    const raw = unzipSync(bytes, { filter: (f) => f.name === 'dynet_seed0/data/1' })['dynet_seed0/data/1'];
+    const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf(Buffer.from(raw.subarray(0, 64)));
+    expect(at).toBeGreaterThan(0);
+    let seed = 7;
+    for (let i = 0; i < 200; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      bytes[at + 4096 + i] = seed >>> 24;
+    }
+    const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'torch-ckpt-')), 'damaged.ckpt');
+    fs.writeFileSync(tmp, bytes);
+    try {
+      expect(problemOf(tmp).problem).toBe('damaged data: dynet_seed0/data/1 does not match its CRC-32 in the zip directory');
+    } finally {
+      fs.rmSync(path.dirname(tmp), { recursive: true });
+    }
+  });
 });

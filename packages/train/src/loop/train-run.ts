@@ -23,9 +23,14 @@ export type TrainMode = 'finetune' | 'pretrain';
 export interface RunSpec {
   mode: TrainMode;
   config: DynetConfig;
-  /** finetune trains this variant; pretrain draws S with probability variantProb, else L */
+  /**
+   * finetune trains this variant, or both when `dynamic`; pretrain (and dynamic finetune) draws
+   * S with probability variantProb at each step, else L, into one shared weight set
+   */
   variant: Variant;
   variantProb: number;
+  /** finetune: draw S or L per step as pretrain does (run.json files without it: false) */
+  dynamic?: boolean;
   data: Omit<DataOptions, 'batch' | 'crop' | 'seed'>;
   batch: number;
   crop: number;
@@ -61,8 +66,11 @@ export function scheduleOf(spec: RunSpec): Schedule {
   return spec.mode === 'finetune' ? warmupCosine(spec.lr, spec.warmup, spec.steps) : constant(spec.lr);
 }
 
+/** Whether the run draws S or L per step. */
+const drawsVariants = (spec: RunSpec) => spec.mode === 'pretrain' || spec.dynamic === true;
+
 function variantsOf(spec: RunSpec): Variant[] {
-  if (spec.mode === 'finetune') return [spec.variant];
+  if (!drawsVariants(spec)) return [spec.variant];
   return VARIANTS.filter((v) => (v === 'S' ? spec.variantProb > 0 : spec.variantProb < 1));
 }
 
@@ -128,7 +136,7 @@ export async function runTraining(spec: RunSpec, opts: RunOptions, initial: Stat
   };
   try {
     for (let step = first; step < end && !interrupted; step++) {
-      const variant = spec.mode === 'pretrain' ? drawVariant(spec.seed, step, spec.variantProb) : spec.variant;
+      const variant = drawsVariants(spec) ? drawVariant(spec.seed, step, spec.variantProb) : spec.variant;
       const batch = await stream.next();
       const lr = schedule(step);
       lastLoss = await sessions.get(variant)!.fusedStep(batch.input, batch.target, lr);
