@@ -12,6 +12,12 @@ const INSTALL_HINT: Record<Device, string> = {
   webgpu: 'the WebGPU execution provider is not available in this onnxruntime-node build on this machine',
 };
 
+/** What Dawn needs to find an adapter: said in one line when there is none. */
+const NO_ADAPTER =
+  'no WebGPU adapter on this machine: onnxruntime-node\'s WebGPU runs on Vulkan, which needs the Vulkan loader ' +
+  '(Debian: libvulkan1) and a Vulkan driver: a GPU driver\'s ICD, or for testing without a GPU SwiftShader ' +
+  '(VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json from Debian\'s chromium; README, "Using a GPU")';
+
 /** Extra session settings: `profilePrefix` turns on ORT's profiler, writing PREFIX_<time>.json. */
 export interface SessionExtras {
   profilePrefix?: string;
@@ -37,6 +43,7 @@ export async function openSession(file: string, device: Device, threads?: number
     return await ort.InferenceSession.create(file, sessionOptions(device, threads, extras));
   } catch (err) {
     const message = (err as Error).message ?? String(err);
+    if (device === 'webgpu' && /adapter/i.test(message)) throw new Error(`--device webgpu: ${NO_ADAPTER}`);
     if (device !== 'cpu' && /provider|backend|cuda|webgpu|\.so/i.test(message)) {
       throw new Error(`--device ${device}: ${INSTALL_HINT[device]} (${message.split('\n')[0]})`);
     }

@@ -14,6 +14,12 @@ const CUDA_HINT =
   'the CUDA execution provider is not installed: on a machine with CUDA 12 run ' +
   '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (README, "Using a GPU")';
 
+/** What Dawn needs to find an adapter, for the one line a missing one gets. */
+export const WEBGPU_HINT =
+  'no WebGPU adapter on this machine: onnxruntime-node\'s WebGPU runs on Vulkan, which needs the Vulkan loader ' +
+  '(Debian: libvulkan1) and a Vulkan driver: a GPU driver\'s ICD, or for testing without a GPU SwiftShader ' +
+  '(VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json from Debian\'s chromium; README, "Using a GPU")';
+
 export async function createNodeRunner(modelFile: string, device: NodeDevice, threads?: number): Promise<ModelRunner> {
   if (device === 'cuda' && !cudaProviderInstalled()) throw new Error(`${modelFile}: ${CUDA_HINT}`);
   let session: ort.InferenceSession;
@@ -32,6 +38,7 @@ export async function createNodeRunner(modelFile: string, device: NodeDevice, th
   } catch (err) {
     const why = firstLine(err);
     if (device === 'cuda' && /cuda|provider|\.so/i.test(why)) throw new Error(`${modelFile}: ${CUDA_HINT} (${why})`);
+    if (device === 'webgpu' && /adapter/i.test(why)) throw new Error(`--device webgpu: ${WEBGPU_HINT}`);
     throw new Error(`${modelFile}: onnxruntime-node (${device}) could not load the model: ${why}`);
   }
   OrtRunner.checkSignature(session, modelFile);
