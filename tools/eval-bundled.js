@@ -27,6 +27,7 @@ const args = yargs(process.argv.slice(2))
   .option('sigmas', { type: 'number', array: true, default: [15, 25, 50] })
   .option('tasks', { type: 'string', array: true, choices: ['denoise', 'derain', 'dehaze'], default: ['denoise', 'derain', 'dehaze'] })
   .option('nlm', { type: 'boolean', default: true, describe: 'run the non-local-means baseline' })
+  .option('identity', { type: 'boolean', default: true, describe: 'also score the degraded inputs themselves' })
   .option('seed', { type: 'number', default: 0 })
   .option('json', { type: 'boolean', default: false })
   .strict()
@@ -69,19 +70,20 @@ async function main() {
       for (const sigma of args.sigmas) {
         const common = ['eval', '--task', 'denoise', '--sigma', String(sigma), '--seed', String(args.seed), '--data', clean, '--json'];
         const ours = dynet(...common, ...model);
-        const noisy = dynet(...common, '--identity');
+        const noisy = args.identity ? dynet(...common, '--identity') : null;
         const order = ours.rows.map((r) => path.join(clean, r.name));
         const nlm = args.nlm
           ? JSON.parse(execFileSync('/usr/bin/python3', [path.join(__dirname, 'nlm_baseline.py'), String(sigma), String(args.seed), ...order], { encoding: 'utf8', maxBuffer: 1 << 26 })).mean
           : null;
-        results.denoise[sigma] = { dynet: ours.mean, nlm, noisy: noisy.mean };
+        results.denoise[sigma] = { dynet: ours.mean, nlm, noisy: noisy?.mean ?? null };
       }
     }
     for (const [task, kind] of [['derain', 'rain'], ['dehaze', 'haze']]) {
       if (!args.tasks.includes(task)) continue;
       const dir = path.join(work, task);
       await syntheticPairs(dir, held, kind);
-      results[task] = { dynet: dynet('eval', '--task', task, '--data', dir, '--json', ...model).mean, degraded: dynet('eval', '--task', task, '--data', dir, '--json', '--identity').mean };
+      const degraded = args.identity ? dynet('eval', '--task', task, '--data', dir, '--json', '--identity').mean : null;
+      results[task] = { dynet: dynet('eval', '--task', task, '--data', dir, '--json', ...model).mean, degraded };
     }
     if (args.json) return console.log(JSON.stringify(results));
     const f = (m) => (m ? `${m.psnr.toFixed(2)} dB / ${m.ssim.toFixed(4)}` : 'not run');

@@ -58,17 +58,19 @@ function probeSeconds(s, dir) {
   return (at(15) - at(7)) / 8;
 }
 
-function evaluate(s, run, nlm) {
-  const model = path.join(run, 'model');
-  dynet(['export', '--preset', s.preset, '--variant', 'S', '--weights', path.join(run, 'checkpoint.safetensors'), '-o', model]);
-  const out = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, 'eval-bundled.js'), '--model', model, '--photos', args.heldout, '--sigmas', '25', '--no-nlm', '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 }));
-  return { sigma25: out.denoise[25].dynet.psnr, noisy25: out.denoise[25].noisy.psnr, nlm25: nlm, rain: out.derain.dynet.psnr, rainInput: out.derain.degraded.psnr, haze: out.dehaze.dynet.psnr, hazeInput: out.dehaze.degraded.psnr };
+/** Held-out PSNRs of a model folder (the bundled one when `model` is undefined). */
+function heldOutScores(model, withBaselines) {
+  const flags = withBaselines ? [] : ['--no-nlm', '--no-identity'];
+  const out = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, 'eval-bundled.js'), ...(model ? ['--model', model] : []), '--photos', args.heldout, '--sigmas', '25', ...flags, '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 }));
+  const scores = { sigma25: out.denoise[25].dynet.psnr, rain: out.derain.dynet.psnr, haze: out.dehaze.dynet.psnr };
+  if (!withBaselines) return scores;
+  return { scores, baselines: { nlm25: out.denoise[25].nlm.psnr, noisy25: out.denoise[25].noisy.psnr, rainInput: out.derain.degraded.psnr, hazeInput: out.dehaze.degraded.psnr } };
 }
 
-/** Non-local means at sigma 25 on the held-out photos (once; the same for every setting). */
-function nlmSigma25() {
-  const out = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, 'eval-bundled.js'), '--photos', args.heldout, '--sigmas', '25', '--tasks', 'denoise', '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 }));
-  return out.denoise[25].nlm.psnr;
+function evaluate(s, run) {
+  const model = path.join(run, 'model');
+  dynet(['export', '--preset', s.preset, '--variant', 'S', '--weights', path.join(run, 'checkpoint.safetensors'), '-o', model]);
+  return heldOutScores(model, false);
 }
 
 function main() {
@@ -79,8 +81,11 @@ function main() {
     fs.writeFileSync(`${resultsFile}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
     fs.renameSync(`${resultsFile}.tmp`, resultsFile);
   };
-  if (results.nlm25 === undefined) {
-    results.nlm25 = nlmSigma25();
+  if (results.baselines === undefined) {
+    // the degraded inputs, non-local means, and the model bundled before this pilot
+    const { scores, baselines } = heldOutScores(undefined, true);
+    results.baselines = baselines;
+    results.bundled = scores;
     save();
   }
   for (const s of SETTINGS.filter((x) => !args.only || args.only.includes(x.id))) {
@@ -94,17 +99,18 @@ function main() {
     const r = spawnSync(process.execPath, [DYNET, ...trainArgs(s, run, steps)], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (r.status !== 0) throw new Error(`setting ${s.id}: training failed`);
     const minutes = (Date.now() - t0) / 60000;
-    results.rows[s.id] = { ...s, secondsPerStep: seconds, steps, trainMinutes: minutes, ...evaluate(s, run, results.nlm25) };
+    results.rows[s.id] = { ...s, secondsPerStep: seconds, steps, trainMinutes: minutes, ...evaluate(s, run) };
     save();
   }
   const rows = SETTINGS.map((s) => results.rows[s.id]).filter(Boolean);
-  console.log(`Pilot: ${results.minutes} min of training per setting from the seed-${args.seed} initialisation; ${results.machine}; held-out sigma 25 NLM ${results.nlm25.toFixed(2)} dB\n`);
-  console.log('| setting | s/step | steps | train min | sigma 25 (NLM, noisy) | rain (input) | haze (input) |');
+  const b = results.baselines;
+  const f = (x) => x.toFixed(2);
+  console.log(`Pilot: ${results.minutes} min of training per setting from the seed-${args.seed} initialisation; ${results.machine}.`);
+  console.log(`Held-out (${args.heldout}) PSNR in dB; sigma 25 NLM ${f(b.nlm25)}, noisy ${f(b.noisy25)}; rain input ${f(b.rainInput)}; haze input ${f(b.hazeInput)}\n`);
+  console.log('| setting | s/step | steps | train min | sigma 25 | rain | haze |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
-  for (const r of rows) {
-    console.log(`| ${r.id}: ${r.what} | ${r.secondsPerStep.toFixed(2)} | ${r.steps} | ${r.trainMinutes.toFixed(1)} | ${r.sigma25.toFixed(2)} (${r.nlm25.toFixed(2)}, ${r.noisy25.toFixed(2)}) | ` +
-      `${r.rain.toFixed(2)} (${r.rainInput.toFixed(2)}) | ${r.haze.toFixed(2)} (${r.hazeInput.toFixed(2)}) |`);
-  }
+  console.log(`| model bundled before (S only, 8400 steps on datasets/photos) | | | | ${f(results.bundled.sigma25)} | ${f(results.bundled.rain)} | ${f(results.bundled.haze)} |`);
+  for (const r of rows) console.log(`| ${r.id}: ${r.what} | ${r.secondsPerStep.toFixed(2)} | ${r.steps} | ${r.trainMinutes.toFixed(1)} | ${f(r.sigma25)} | ${f(r.rain)} | ${f(r.haze)} |`);
 }
 
 main();

@@ -5,16 +5,21 @@
 import * as fs from 'node:fs';
 import { ParamSpec } from '../models/dynet/parameters';
 import { readSafetensors } from './safetensors';
+import { readOnnxWeights } from './onnx-weights';
 import { readTorchCheckpoint } from './torch-checkpoint';
 import { StateDict, WeightFileError } from './types';
 
 /** Prefixes training frameworks put before the network's own names (Lightning's `net.`, DDP's `module.`). */
 const KNOWN_PREFIXES = ['', 'net.', 'module.', 'model.'];
 
-export type WeightFormat = 'torch' | 'safetensors';
+export type WeightFormat = 'torch' | 'safetensors' | 'onnx';
 
-/** Sniffs the format from the first bytes: a zip is a PyTorch checkpoint, a JSON header is safetensors. */
+/**
+ * Sniffs the format: an exported `.onnx` model (its weights file beside it), else from the first
+ * bytes: a zip is a PyTorch checkpoint, a JSON header is safetensors.
+ */
 export function detectWeightFormat(file: string): WeightFormat {
+  if (/\.onnx$/i.test(file)) return 'onnx';
   let head: Buffer;
   try {
     const fd = fs.openSync(file, 'r');
@@ -32,13 +37,26 @@ export function detectWeightFormat(file: string): WeightFormat {
 
 /** Reads every float tensor of a weights file, names as stored. */
 export function readWeightFile(file: string): StateDict {
-  return detectWeightFormat(file) === 'safetensors' ? readSafetensors(file).tensors : readTorchCheckpoint(file);
+  const format = detectWeightFormat(file);
+  if (format === 'onnx') return readOnnxWeights(file);
+  return format === 'safetensors' ? readSafetensors(file).tensors : readTorchCheckpoint(file);
 }
 
-/** Reads a weights file and returns exactly the parameters of `specs`, under their state-dict names. */
+/**
+ * Reads a weights file and returns exactly the parameters of `specs`, under their state-dict
+ * names. An exported model does not store the parameters no graph reads (the released network's
+ * `reduce_noise_channel_*`); those come back as zeros.
+ */
 export function loadParameters(file: string, specs: readonly ParamSpec[]): StateDict {
-  return matchParameters(file, readWeightFile(file), specs);
+  const raw = readWeightFile(file);
+  if (detectWeightFormat(file) === 'onnx') {
+    for (const s of specs) if (!raw.has(s.name) && UNUSED_BY_THE_NETWORK.test(s.name)) raw.set(s.name, { shape: s.shape, data: new Float32Array(s.shape.reduce((a, b) => a * b, 1)) });
+  }
+  return matchParameters(file, raw, specs);
 }
+
+/** Parameters the released network declares but never reads (the exported graphs do not store them). */
+const UNUSED_BY_THE_NETWORK = /^reduce_noise_channel_\d\.weight$/;
 
 export function matchParameters(file: string, raw: StateDict, specs: readonly ParamSpec[]): StateDict {
   const wanted = new Map(specs.map((s) => [s.name, s.shape]));
