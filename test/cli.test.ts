@@ -71,6 +71,10 @@ describe('bad weights give a one-line error naming the file, a non-zero exit and
     expectRefused(evil, /os.*system/);
   });
 
+  test('a Lightning checkpoint whose hyper-parameters name os.system beside a Namespace', () => {
+    expectRefused(path.join(ROOT, 'packages/graph/test/fixtures/torch/lightning-evil-hparams.ckpt'), /'os system'/);
+  });
+
   test('a state dict with a wrong shape', () => {
     const params = loadParameters(CHECKPOINT, dynetParameterSpecs(FULL));
     const w = params.get('output.weight')!;

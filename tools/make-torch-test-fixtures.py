@@ -218,6 +218,93 @@ def lightning_state():
     }
 
 
+# ---- extras a Lightning 2.x checkpoint carries outside its state dict ----
+
+def _fake_module(dotted):
+    """A module and its parents in sys.modules, so pickle can find classes there by name."""
+    parts = dotted.split('.')
+    for i in range(1, len(parts) + 1):
+        sys.modules.setdefault('.'.join(parts[:i]), types.ModuleType('.'.join(parts[:i])))
+    return sys.modules[dotted]
+
+
+lightning_data = _fake_module('lightning.fabric.utilities.data')
+
+
+class AttributeDict(dict):
+    """Lightning's hyper-parameter container (a dict subclass)."""
+
+
+AttributeDict.__module__ = 'lightning.fabric.utilities.data'
+lightning_data.AttributeDict = AttributeDict
+
+numpy = _fake_module('numpy')
+numpy_multiarray = _fake_module('numpy.core.multiarray')
+
+
+class dtype:  # noqa: N801 - numpy's name
+    """Pickles as numpy.dtype does: REDUCE (str, align, copy), then BUILD with its state tuple."""
+
+    def __init__(self, code):
+        self.code = code
+
+    def __reduce__(self):
+        return dtype, (self.code, False, True), (3, '<', None, None, None, -1, -1, 0)
+
+
+dtype.__module__ = 'numpy'
+numpy.dtype = dtype
+_np_scalar = _fake(numpy_multiarray, 'scalar')
+
+
+class NumpyFloat:
+    """np.float64(x) pickles as numpy.core.multiarray.scalar(dtype('f8'), raw bytes)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __reduce__(self):
+        return _np_scalar, (dtype('f8'), struct.pack('<d', self.value))
+
+
+class Evil:
+    """Names os.system inside the hyper-parameters, as a malicious checkpoint would."""
+
+    def __reduce__(self):
+        return _os_system, ('echo pwned',)
+
+
+_os_system = _fake(_fake_module('os_fake'), 'system')
+_os_system.__module__ = 'os'
+
+
+class Settings:
+    """A project's own config class, which only --allow-global lets a reader walk past."""
+
+    def __init__(self, depth):
+        self.depth = depth
+
+
+Settings.__module__ = 'mypkg.config'
+_fake_module('mypkg.config').Settings = Settings
+
+
+def lightning_extras_state(hparams_extra=None):
+    """A Lightning 2.x checkpoint whose hyper_parameters hold a Namespace (save_hyperparameters()
+    of a module taking `args`), a path, a date and a numpy scalar, in an AttributeDict."""
+    import argparse
+    import datetime
+    import pathlib
+    state = lightning_state()
+    args = argparse.Namespace(lr=2e-4, data=pathlib.PosixPath('/data/train'), sigmas=[15, 25, 50])
+    hparams = AttributeDict(args=args, started=datetime.datetime(2024, 5, 1, 12, 0), eps=NumpyFloat(1e-8))
+    if hparams_extra:
+        hparams.update(hparams_extra)
+    state['hyper_parameters'] = hparams
+    state['hparams_name'] = 'args'
+    return state
+
+
 def params_p4():
     """A hand-written training save at pickle protocol 4 with nn.Parameter and a tensor subclass."""
     return {
@@ -261,6 +348,17 @@ def main():
     write('lightning-no-optimizer-blobs.ckpt',
           torch_save(state, 'lightning', byteorder=None, data_records=False, drop=optimizer_storages))
     write('params-p4.pt', torch_save(params_p4(), 'params-p4', protocol=4))
+    write('lightning-extras.ckpt', torch_save(lightning_extras_state(), 'lightning-extras', byteorder=None, data_records=False))
+    real_system, os.system = os.system, _os_system  # pickle checks that os.system is the object it names
+    try:
+        evil = torch_save(lightning_extras_state({'hook': Evil()}), 'lightning-evil-hparams', byteorder=None, data_records=False)
+    finally:
+        os.system = real_system
+    write('lightning-evil-hparams.ckpt', evil)
+    write('lightning-custom-class.ckpt', torch_save(lightning_extras_state({'settings': Settings(4)}), 'lightning-custom-class',
+                                                     byteorder=None, data_records=False))
+    namespace_in_sd = collections.OrderedDict([('w', tensor([1.0])), ('args', __import__('argparse').Namespace(a=1))])
+    write('namespace-in-state-dict.pt', torch_save(namespace_in_sd, 'namespace-in-state-dict'))
     write('evil.pt', zip_bytes('evil', [('data.pkl', EVIL_PICKLE), ('byteorder', b'little'), ('version', b'3\n')]))
     write('truncated.ckpt', lightning[: len(lightning) // 2])
     write('not-a-zip.pth', pickle.dumps({'weight': [1.0, 2.0]}, protocol=2))

@@ -1,5 +1,5 @@
 /** Options several commands share, and their conversion into library values. */
-import { DynetConfig, presetConfig, Variant } from '@dynet/graph';
+import { DynetConfig, ParamSpec, StateDict, loadParameters, presetConfig, Variant } from '@dynet/graph';
 import type { Argv } from 'yargs';
 
 export function withPreset<T>(y: Argv<T>) {
@@ -18,4 +18,28 @@ export function variantOf(v: string): Variant {
   const up = v.toUpperCase();
   if (up !== 'S' && up !== 'L') throw new RangeError(`--variant must be S or L, got '${v}'`);
   return up;
+}
+
+/** `--allow-global`, for the commands that read weights files. */
+export function withWeightReading<T>(y: Argv<T>) {
+  return y.option('allow-global', {
+    type: 'string',
+    array: true,
+    default: [] as string[],
+    describe: 'read this class (MODULE.NAME) as an inert record outside the state dict, as argparse.Namespace is; nothing is imported or called',
+  });
+}
+
+/**
+ * Reads the parameters of `specs` from a weights file; objects read past outside the state dict
+ * (inert records: hyper-parameters and the like) are named in one note on stderr.
+ */
+export function readWeights(file: string, specs: readonly ParamSpec[], allowGlobals: readonly string[] = []): StateDict {
+  return loadParameters(file, specs, {
+    allowGlobals,
+    onRecords: (counts) => {
+      const list = [...counts].map(([name, n]) => `${name}${n > 1 ? ` x${n}` : ''}`).join(', ');
+      process.stderr.write(`dynet: note: ${file}: read past ${list} outside the state dict (as data: nothing imported or called)\n`);
+    },
+  });
 }

@@ -1,14 +1,14 @@
 import * as path from 'node:path';
-import { ADAMW_DEFAULTS, LOSS_KINDS, LossKind, dynetParameterSpecs, initParameters, loadParameters } from '@dynet/graph';
+import { ADAMW_DEFAULTS, LOSS_KINDS, LossKind, dynetParameterSpecs, initParameters } from '@dynet/graph';
 import { writeArtifacts } from '@dynet/train';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { configOf, variantOf, withPreset } from '../options';
+import { configOf, variantOf, readWeights, withPreset, withWeightReading } from '../options';
 
 export const command = 'artifacts';
 export const describe = 'write training artifacts (training, eval, optimizer and fused-step graphs of standard ONNX ops, and a checkpoint)';
 
 export function builder(y: Argv) {
-  return withPreset(y)
+  return withWeightReading(withPreset(y))
     .option('variant', { type: 'string', default: 'S', describe: 'S or L' })
     .option('loss', { choices: LOSS_KINDS, default: 'l1-clamped' as LossKind, describe: 'l1, or l1-clamped (L1 on clamp(output, 0, 1): the authors\' fine-tuning loss)' })
     .option('weights', { type: 'string', describe: 'starting weights (.ckpt, .pth or .safetensors); default: PyTorch-style init from --seed' })
@@ -23,7 +23,7 @@ export function builder(y: Argv) {
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder' });
 }
 
-type Args = ArgumentsCamelCase<{
+type Args = ArgumentsCamelCase<{ allowGlobal: string[];
   preset: string; variant: string; loss: LossKind; weights?: string; seed: number; batch: number; size: number[];
   beta1: number; beta2: number; eps: number; weightDecay: number; fused: boolean; out: string;
 }>;
@@ -33,7 +33,7 @@ export function handler(args: Args): void {
   if (args.size.length > 2) throw new RangeError(`--size takes H W; got ${args.size.join(' ')}`);
   const config = configOf(args.preset);
   const specs = dynetParameterSpecs(config);
-  const weights = args.weights ? loadParameters(args.weights, specs) : initParameters(specs, args.seed);
+  const weights = args.weights ? readWeights(args.weights, specs, args.allowGlobal) : initParameters(specs, args.seed);
   const hyper = { beta1: args.beta1, beta2: args.beta2, eps: args.eps, weightDecay: args.weightDecay };
   const manifest = writeArtifacts({
     config,

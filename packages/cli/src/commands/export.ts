@@ -1,14 +1,14 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { dynetParameterSpecs, exportDynet, initParameters, loadParameters, WEIGHTS_DTYPES, WeightsDType } from '@dynet/graph';
+import { dynetParameterSpecs, exportDynet, initParameters, WEIGHTS_DTYPES, WeightsDType } from '@dynet/graph';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { configOf, variantOf, withPreset } from '../options';
+import { configOf, variantOf, readWeights, withPreset, withWeightReading } from '../options';
 
 export const command = 'export';
 export const describe = 'write DyNet-S and/or DyNet-L as ONNX graphs sharing one external weights file';
 
 export function builder(y: Argv) {
-  return withPreset(y)
+  return withWeightReading(withPreset(y))
     .option('variant', { type: 'string', array: true, default: ['S', 'L'], describe: 'S, L or both (--variant S L)' })
     .option('weights', { type: 'string', describe: 'checkpoint: Lightning .ckpt, .pth state dict or .safetensors' })
     .option('seed', { type: 'number', default: 0, describe: 'seed of the PyTorch-style initialisation when no --weights' })
@@ -18,13 +18,13 @@ export function builder(y: Argv) {
     .option('out', { alias: 'o', type: 'string', default: 'graphs', describe: 'output folder' });
 }
 
-type Args = ArgumentsCamelCase<{ preset: string; variant: string[]; weights?: string; seed: number; weightsDtype: WeightsDType; tile?: number; tileOverlap?: number; out: string }>;
+type Args = ArgumentsCamelCase<{ allowGlobal: string[]; preset: string; variant: string[]; weights?: string; seed: number; weightsDtype: WeightsDType; tile?: number; tileOverlap?: number; out: string }>;
 
 export function handler(args: Args): void {
   const config = configOf(args.preset);
   const variants = [...new Set(args.variant.map(variantOf))];
   const specs = dynetParameterSpecs(config);
-  const weights = args.weights ? loadParameters(args.weights, specs) : initParameters(specs, args.seed);
+  const weights = args.weights ? readWeights(args.weights, specs, args.allowGlobal) : initParameters(specs, args.seed);
   const source = args.weights ? path.basename(args.weights) : `init seed ${args.seed}`;
   const tiles = args.tile === undefined ? undefined : checkedTiles(args.tile, args.tileOverlap ?? Math.floor(args.tile / 4));
   const result = exportDynet({ config, variants, outDir: args.out, weights, source, weightsDType: args.weightsDtype, tiles });

@@ -1,14 +1,14 @@
 import * as path from 'node:path';
-import { ADAMW_DEFAULTS, dynetParameterSpecs, initParameters, loadParameters } from '@dynet/graph';
+import { ADAMW_DEFAULTS, dynetParameterSpecs, initParameters } from '@dynet/graph';
 import { DEVICES, Device, RunSpec, TrainMode, readRunSpec, runTraining } from '@dynet/train';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { configOf, variantOf, withPreset } from '../options';
+import { configOf, variantOf, readWeights, withPreset, withWeightReading } from '../options';
 
 export const command = 'train <mode>';
 export const describe = 'fine-tune for all-in-one restoration, or pre-train S and L together (dynamic pre-training)';
 
 export function builder(y: Argv) {
-  return withPreset(y)
+  return withWeightReading(withPreset(y))
     .positional('mode', { choices: ['finetune', 'pretrain'] as const, demandOption: true })
     .option('data', { type: 'string', array: true, describe: 'folder(s) of clean images' })
     .option('derain', { type: 'string', describe: 'paired deraining folder (layouts in the README)' })
@@ -34,7 +34,7 @@ export function builder(y: Argv) {
     .option('stop-after', { type: 'number', hidden: true, describe: 'stop at this step with a checkpoint (tests)' });
 }
 
-type Args = ArgumentsCamelCase<{
+type Args = ArgumentsCamelCase<{ allowGlobal: string[];
   preset: string; mode: TrainMode; data?: string[]; derain?: string; dehaze?: string; task: 'all-in-one' | 'denoise' | 'derain' | 'dehaze';
   variant: string; variantProb: number; steps?: number; batch: number; crop: number; lr?: number; warmup?: number; holdout: number;
   weights?: string; seed: number; out: string; resume: boolean; checkpointEvery: number; logEvery: number; device: Device;
@@ -91,7 +91,7 @@ export async function handler(a: Args): Promise<void> {
   } else {
     const spec = specFromArgs(a);
     const specs = dynetParameterSpecs(spec.config);
-    const weights = a.weights ? loadParameters(a.weights, specs) : initParameters(specs, a.seed);
+    const weights = a.weights ? readWeights(a.weights, specs, a.allowGlobal) : initParameters(specs, a.seed);
     result = await runTraining(spec, opts, weights);
   }
   console.log(`trained to step ${result.steps} (S steps ${result.stepsBy.S}, L steps ${result.stepsBy.L}), last loss ${result.lastLoss.toFixed(5)}; checkpoint in ${path.join(a.out, 'checkpoint.safetensors')}`);

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { ParamSpec } from '../models/dynet/parameters';
 import { readSafetensors } from './safetensors';
 import { readOnnxWeights } from './onnx-weights';
-import { readTorchCheckpoint } from './torch-checkpoint';
+import { ReadTorchCheckpointOptions, readTorchCheckpoint } from './torch-checkpoint';
 import { StateDict, WeightFileError } from './types';
 
 /** Prefixes training frameworks put before the network's own names (Lightning's `net.`, DDP's `module.`). */
@@ -35,11 +35,11 @@ export function detectWeightFormat(file: string): WeightFormat {
   return 'torch';
 }
 
-/** Reads every float tensor of a weights file, names as stored. */
-export function readWeightFile(file: string): StateDict {
+/** Reads every float tensor of a weights file, names as stored; `options` apply to PyTorch files. */
+export function readWeightFile(file: string, options: ReadTorchCheckpointOptions = {}): StateDict {
   const format = detectWeightFormat(file);
   if (format === 'onnx') return readOnnxWeights(file);
-  return format === 'safetensors' ? readSafetensors(file).tensors : readTorchCheckpoint(file);
+  return format === 'safetensors' ? readSafetensors(file).tensors : readTorchCheckpoint(file, options);
 }
 
 /**
@@ -47,8 +47,8 @@ export function readWeightFile(file: string): StateDict {
  * names. An exported model does not store the parameters no graph reads (the released network's
  * `reduce_noise_channel_*`); those come back as zeros.
  */
-export function loadParameters(file: string, specs: readonly ParamSpec[]): StateDict {
-  const raw = readWeightFile(file);
+export function loadParameters(file: string, specs: readonly ParamSpec[], options: ReadTorchCheckpointOptions = {}): StateDict {
+  const raw = readWeightFile(file, options);
   if (detectWeightFormat(file) === 'onnx') {
     for (const s of specs) if (!raw.has(s.name) && UNUSED_BY_THE_NETWORK.test(s.name)) raw.set(s.name, { shape: s.shape, data: new Float32Array(s.shape.reduce((a, b) => a * b, 1)) });
   }

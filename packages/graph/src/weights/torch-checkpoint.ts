@@ -14,6 +14,7 @@
  */
 import * as fs from 'node:fs';
 import { unzipSync } from 'fflate';
+import { InertRecord, inertGlobals } from './inert-records';
 import { centralDirectoryCrcs, crc32 } from './zip-crc';
 import { PickleError, PickleGlobal, PickleGlobalTarget, unpickle } from './pickle';
 import { decodeFloats, FloatDtype } from './safetensors';
@@ -22,6 +23,10 @@ import { HostTensor, WeightFileError } from './types';
 export interface ReadTorchCheckpointOptions {
   /** Called for each state-dict entry that is not returned, e.g. an int64 counter. */
   onSkip?: (key: string, reason: string) => void;
+  /** More classes (`module.Name`) to read as inert records outside the state dict (inert-records.ts). */
+  allowGlobals?: readonly string[];
+  /** Called once with the inert records read outside the state dict, counted by class. */
+  onRecords?: (counts: ReadonlyMap<string, number>) => void;
 }
 
 /** Keys, in order of preference, under which a checkpoint may hold the model's state dict. */
@@ -140,15 +145,27 @@ export function readTorchCheckpoint(file: string, options: ReadTorchCheckpointOp
   }
 
   let root: unknown;
+  const records = new Map<string, number>();
+  let inert: Map<string, PickleGlobalTarget>;
+  try {
+    inert = inertGlobals(options.allowGlobals ?? [], records);
+  } catch (err) {
+    return fail((err as Error).message);
+  }
   try {
     root = unpickle(small[pickles[0]], {
-      allow: TORCH_ALLOWED_GLOBALS,
-      allowListDescription: 'a tensor-rebuild callable',
+      allow: new Map([...TORCH_ALLOWED_GLOBALS, ...inert]),
+      allowListDescription: 'a tensor-rebuild callable or an allowed inert class',
       persistentLoad,
-      // A state dict's `_metadata` attribute, and Python attributes on tensors, are not weights.
-      build: (obj, _state) => {
+      // A state dict's `_metadata` attribute, and Python attributes on tensors, are not weights;
+      // an inert record keeps its state as data.
+      build: (obj, state) => {
         if (obj instanceof Map || obj instanceof TensorRef) return obj;
-        throw new PickleError('BUILD on an object that is neither a dict nor a tensor');
+        if (obj instanceof InertRecord) {
+          obj.state = state;
+          return obj;
+        }
+        throw new PickleError('BUILD on an object that is neither a dict, a tensor nor an inert record');
       },
     });
   } catch (err) {
@@ -160,11 +177,14 @@ export function readTorchCheckpoint(file: string, options: ReadTorchCheckpointOp
   const wanted: [string, TensorRef][] = [];
   for (const [key, value] of stateDict) {
     const name = String(key);
+    if (value instanceof InertRecord) fail(`state dict entry '${name}' is a ${value.className} object, not a tensor; inert records are only read outside the state dict`);
     if (typeof key !== 'string') options.onSkip?.(name, 'key is not a string');
     else if (!(value instanceof TensorRef)) options.onSkip?.(name, 'not a tensor');
     else if (value.storage.type.float === undefined) options.onSkip?.(name, `${value.storage.type.name} tensor is not floating point`);
     else wanted.push([key, value]);
   }
+
+  if (records.size) options.onRecords?.(records);
 
   // Pass 2: only the storage blobs those tensors use (optimizer state is never unzipped).
   const blobNames = new Set(wanted.map(([, t]) => `${prefix}data/${t.storage.key}`));

@@ -90,11 +90,48 @@ describe('readTorchCheckpoint: layouts', () => {
   });
 });
 
+describe('readTorchCheckpoint: Lightning extras outside the state dict are read as inert records', () => {
+  test('hyper_parameters with a Namespace, a path, a date and a numpy scalar (in an AttributeDict): the weights load, the records are named', () => {
+    const seen = new Map<string, number>();
+    const tensors = readTorchCheckpoint(fixture('lightning-extras.ckpt'), { onRecords: (c) => c.forEach((n, k) => seen.set(k, n)) });
+    const plainOf = (m: Map<string, HostTensor>) => [...m].map(([k, t]) => [k, plain(t)]);
+    expect(plainOf(tensors)).toEqual(plainOf(readTorchCheckpoint(fixture('lightning.ckpt'))));
+    expect(Object.fromEntries(seen)).toEqual({
+      'lightning.fabric.utilities.data.AttributeDict': 1,
+      'argparse.Namespace': 1,
+      'pathlib.PosixPath': 1,
+      'datetime.datetime': 1,
+      'numpy.dtype': 1,
+      'numpy.core.multiarray.scalar': 1,
+    });
+  });
+
+  test('os.system inside the hyper-parameters still refuses the whole file, naming it', () => {
+    expect(problemOf(fixture('lightning-evil-hparams.ckpt')).problem).toMatch(/pickle names 'os system', which is not a tensor-rebuild callable or an allowed inert class/);
+  });
+
+  test('a class outside the allow-list refuses the file; --allow-global MODULE.NAME reads it as a record', () => {
+    const file = fixture('lightning-custom-class.ckpt');
+    expect(problemOf(file).problem).toMatch(/pickle names 'mypkg\.config Settings', which is not a tensor-rebuild callable or an allowed inert class/);
+    const seen = new Map<string, number>();
+    expect(readTorchCheckpoint(file, { allowGlobals: ['mypkg.config.Settings'], onRecords: (c) => c.forEach((n, k) => seen.set(k, n)) }).size).toBe(8);
+    expect(seen.get('mypkg.config.Settings')).toBe(1);
+    expect(() => readTorchCheckpoint(file, { allowGlobals: ['not a name'] })).toThrow(/--allow-global expects MODULE\.NAME/);
+    expect(() => readTorchCheckpoint(fixture('lightning-evil-hparams.ckpt'), { allowGlobals: ['os.system'] })).toThrow(/--allow-global os\.system: names from this module are never read/);
+  });
+
+  test('an inert record inside the state dict refuses the file', () => {
+    expect(problemOf(fixture('namespace-in-state-dict.pt')).problem).toBe(
+      "state dict entry 'args' is a argparse.Namespace object, not a tensor; inert records are only read outside the state dict",
+    );
+  });
+});
+
 describe('readTorchCheckpoint: errors', () => {
   test('a pickle naming os.system is refused, naming the global', () => {
     const e = problemOf(fixture('evil.pt'));
     expect(e.problem).toBe(
-      "evil/data.pkl: pickle names 'os system', which is not a tensor-rebuild callable; refusing to load",
+      "evil/data.pkl: pickle names 'os system', which is not a tensor-rebuild callable or an allowed inert class; refusing to load",
     );
   });
 
