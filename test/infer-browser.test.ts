@@ -69,6 +69,9 @@ test('the page restores a picked image: before/after with a divider, the time ta
   await page.waitForFunction(() => (window as unknown as { dynetPage: { results: unknown[] } }).dynetPage.results.length > 0, undefined, { timeout: 120_000 });
   expect(await page.textContent('#timing')).toMatch(/^72x56 in \d+\.\d\d s on onnxruntime-web/);
   expect(await page.isVisible('#slider')).toBe(true);
+  // the drop hint no longer shows through the result, and an 8-bit PNG gets no bit-depth note
+  expect(await page.isVisible('#hint')).toBe(false);
+  expect(await page.isVisible('#depth-note')).toBe(false);
   expect(await page.getAttribute('#after', 'class')).toContain('shown');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
   expect(download.suggestedFilename()).toBe('noisy-restored.png');

@@ -19,6 +19,8 @@ const before = $<HTMLCanvasElement>('before');
 const after = $<HTMLCanvasElement>('after');
 const slider = $<HTMLInputElement>('slider');
 const download = $<HTMLAnchorElement>('download');
+const cancel = $<HTMLButtonElement>('cancel');
+const depthNote = $<HTMLParagraphElement>('depth-note');
 const results: PageResult[] = [];
 
 const ready = (async () => {
@@ -50,16 +52,33 @@ exposeTestHooks(ready, results);
 async function restoreFile(file: File): Promise<void> {
   const { restorer } = await ready;
   const pixels = await decodeFile(file);
+  const bits = await pngBitDepth(file);
+  depthNote.hidden = bits !== 16;
+  depthNote.textContent = `${file.name} has 16 bits per channel; the page works in 8 bits, so the result is 8-bit (\`dynet restore\` keeps 16).`;
+  $('hint').hidden = true;
   drawPixels(before, pixels);
   show(before);
   status.textContent = `Restoring ${file.name} (${pixels.width}x${pixels.height})…`;
   const t0 = performance.now();
-  const out = await restoreWithProgress(restorer, pixels, file.name);
+  const aborter = new AbortController();
+  cancel.onclick = () => aborter.abort();
+  cancel.hidden = false;
+  let out;
+  try {
+    out = await restoreWithProgress(restorer, pixels, file.name, aborter.signal);
+  } catch (err) {
+    if (aborter.signal.aborted) {
+      status.textContent = `Cancelled ${file.name}. Choose another image to go on.`;
+      return;
+    }
+    throw err;
+  } finally {
+    cancel.hidden = true;
+  }
   const ms = performance.now() - t0;
   drawPlanar(after, out, pixels);
   show(after);
   slider.hidden = false;
-  $('hint').hidden = true;
   await offerDownload(file.name);
   const result = { name: file.name, width: pixels.width, height: pixels.height, ms, atMs: performance.now(), backend: restorer.backend };
   results.push(result);
@@ -67,13 +86,14 @@ async function restoreFile(file: File): Promise<void> {
   timing.textContent = `${pixels.width}x${pixels.height} in ${(ms / 1000).toFixed(2)} s on ${restorer.backend}`;
 }
 
-function restoreWithProgress(restorer: Restorer, pixels: Pixels, name: string) {
+function restoreWithProgress(restorer: Restorer, pixels: Pixels, name: string, signal: AbortSignal) {
   // without ?tile=, the restorer uses the model's recommended tiling, else DEFAULT_TILE
   const tile = params.get('tile');
   return restorer.restore(planarOf(pixels), {
     tile: tile === null ? undefined : Number(tile),
+    signal,
     onProgress: (done, total) => {
-      if (total > 1) status.textContent = `Restoring ${name}: tile ${done} of ${total}…`;
+      if (total > 1) status.textContent = `Restoring ${name}: tile ${done} of ${total}… (Cancel stops after this tile)`;
     },
   });
 }
@@ -85,6 +105,13 @@ async function offerDownload(name: string): Promise<void> {
   download.href = URL.createObjectURL(blob);
   download.download = `${name.replace(/\.[^.]*$/, '')}-restored.png`;
   download.hidden = false;
+}
+
+/** Bits per channel of a PNG file (its IHDR), or null for other formats. */
+async function pngBitDepth(file: Blob): Promise<number | null> {
+  const head = new Uint8Array(await file.slice(0, 25).arrayBuffer());
+  const png = [0x89, 0x50, 0x4e, 0x47].every((b, i) => head[i] === b);
+  return png && head.length === 25 ? head[24] : null;
 }
 
 function show(canvas: HTMLCanvasElement): void {

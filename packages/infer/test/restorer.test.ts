@@ -30,6 +30,18 @@ test('a 700x1030 image in 256-pixel tiles: every tile a multiple of 8, the blend
   expect(maxAbsDiff(out.data, image.data)).toBeLessThanOrEqual(1e-6);
 });
 
+test('an abort signal stops a tiled restoration between tiles', async () => {
+  const runner = new IdentityRunner();
+  const image = planarImage(700, 1030, testPattern(700, 1030));
+  const aborter = new AbortController();
+  const run = createRestorer(runner).restore(image, { tile: 256, overlap: 32, signal: aborter.signal, onProgress: (done) => done === 2 && aborter.abort() });
+  await expect(run).rejects.toThrow(/aborted/i);
+  expect(runner.shapes).toHaveLength(2);
+  const already = new AbortController();
+  already.abort();
+  await expect(createRestorer(runner).restore(image, { signal: already.signal })).rejects.toThrow(/aborted/i);
+});
+
 test('runTensor checks its shape', async () => {
   const r = createRestorer(new IdentityRunner());
   await expect(async () => r.runTensor(new Float32Array(3 * 8 * 12), [1, 3, 8, 12])).rejects.toThrow(/multiples of 8/);

@@ -25,6 +25,7 @@ export class RestorerImpl implements Restorer {
     const rows = axisSpans(image.height, tile, overlap);
     const cols = axisSpans(image.width, tile, overlap);
     const total = rows.length * cols.length;
+    options.signal?.throwIfAborted();
     if (total === 1) {
       const out = await this.restoreTile(image, { y: 0, x: 0, height: image.height, width: image.width });
       options.onProgress?.(1, 1);
@@ -34,6 +35,7 @@ export class RestorerImpl implements Restorer {
     let done = 0;
     for (const r of rows) {
       for (const c of cols) {
+        options.signal?.throwIfAborted();
         const t = { y: r.start, x: c.start, height: r.size, width: c.size };
         blender.add(t, await this.restoreTile(image, t));
         options.onProgress?.(++done, total);

@@ -35,6 +35,11 @@ export declare namespace Restorer {
     overlap?: number;
     /** Called after each tile with (tiles done, tiles in all). Both. */
     onProgress?: (done: number, total: number) => void;
+    /**
+     * Stops a tiled restoration between tiles: the promise rejects with the signal's reason (an
+     * AbortError DOMException by default). A tile already running finishes first. Both.
+     */
+    signal?: AbortSignal;
   }
 }
 
