@@ -8,13 +8,34 @@
 #   2. runs 20 training steps of DyNet-S at batch 8, 128x128 on CUDA and on CPU, and prints
 #      the step times and the losses of both.
 # Usage: tools/gpu-check.sh PROVIDER_DIR [STEPS]   (run from the repository, after npm ci)
+# From the offline GPU kit (tools/gpu-kit.sh; no Node, npm or network needed), as KIT/tools/gpu-check.sh:
+# it runs on the kit's node through KIT/dynet, builds nothing, and with the kit's CUDA part set
+# unpacked uses its onnxruntime-node 1.29.0 and provider libraries (PROVIDER_DIR may then be
+# omitted or "-"; DYNET_ORT=default keeps the kit's own onnxruntime-node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-provider_dir=${1:?usage: tools/gpu-check.sh PROVIDER_DIR [STEPS]}
+if [ -f dynet-gpu-kit.json ] && [ -x node ] && [ -x dynet ]; then
+  kit=$PWD
+  if [ -f cuda/select-ort.js ]; then export DYNET_ORT=${DYNET_ORT:-cuda}; fi
+  run_node() { "$kit/dynet" --kit-node "$@"; }
+else
+  kit=
+  run_node() { node "$@"; }
+fi
+
+usage="usage: tools/gpu-check.sh PROVIDER_DIR [STEPS]"
+[ -n "$kit" ] && [ "${DYNET_ORT:-}" = cuda ] && usage="usage: tools/gpu-check.sh [PROVIDER_DIR|-] [STEPS]"
+provider_dir=${1:-}
 steps=${2:-20}
-ort_version=$(node -p "require('onnxruntime-node/package.json').version")
-bin_dir=$(node -p "require('path').join(require.resolve('onnxruntime-node/package.json'), '..', 'bin', 'napi-v6', process.platform, process.arch)")
+ort_version=$(run_node -p "require('onnxruntime-node/package.json').version")
+bin_dir=$(run_node -p "require('path').join(require.resolve('onnxruntime-node/package.json'), '..', 'bin', 'napi-v6', process.platform, process.arch)")
+if [ -z "$provider_dir" ] || [ "$provider_dir" = - ]; then
+  case $usage in *'[PROVIDER_DIR|-]'*) provider_dir=$bin_dir ;; *) echo "$usage" >&2; exit 1 ;; esac
+fi
+# The library path the check's node runs with: the kit's launcher adds its own folders (and the
+# CUDA libraries it finds); in the repository, onnxruntime-node's folder.
+if [ -n "$kit" ]; then lib_path=$(run_node -p "process.env.LD_LIBRARY_PATH || ''"); else lib_path="$bin_dir:${LD_LIBRARY_PATH:-}"; fi
 missing=()
 
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader \
@@ -22,17 +43,17 @@ command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,m
 
 for lib in libonnxruntime_providers_cuda.so libonnxruntime_providers_shared.so; do
   if [ -f "$provider_dir/$lib" ]; then
-    cp -f "$provider_dir/$lib" "$bin_dir/$lib"
+    [ "$provider_dir/$lib" -ef "$bin_dir/$lib" ] || cp -f "$provider_dir/$lib" "$bin_dir/$lib"
   else
     missing+=("$provider_dir/$lib (ONNX Runtime $ort_version CUDA provider library)")
   fi
 done
 
-# The provider's own dependencies (CUDA 12 runtime, cuBLAS, cuDNN 9, ...), as the loader sees them.
+# The provider's own dependencies (CUDA runtime, cuBLAS, cuDNN 9, ...), as the loader sees them.
 if [ -f "$bin_dir/libonnxruntime_providers_cuda.so" ]; then
   while read -r dep; do
     missing+=("$dep (needed by libonnxruntime_providers_cuda.so; install it or add its folder to LD_LIBRARY_PATH)")
-  done < <(LD_LIBRARY_PATH="$bin_dir:${LD_LIBRARY_PATH:-}" ldd "$bin_dir/libonnxruntime_providers_cuda.so" | awk '/not found/ {print $1}')
+  done < <(LD_LIBRARY_PATH="$bin_dir:$lib_path" ldd "$bin_dir/libonnxruntime_providers_cuda.so" | awk '/not found/ {print $1}')
 fi
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -42,8 +63,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 echo "gpu-check: CUDA provider libraries installed into $bin_dir"
 
-npx tsc -b
-node - "$steps" <<'JS'
+[ -n "$kit" ] || npx tsc -b
+run_node - "$steps" <<'JS'
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
