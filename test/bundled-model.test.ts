@@ -1,23 +1,24 @@
 /**
- * The model `dynet restore` and `dynet eval` use by default: on the held-out photos (15% by
- * file-name hash, never trained on), sigma=25 denoising through `dynet eval` must score at least
- * scikit-image's non-local means (fast mode, h = 0.8 sigma, patch 5, distance 6) on the same
- * noisy images (the authors' seeded test noise, reproduced sample for sample by both).
+ * The model `dynet restore` and `dynet eval` use by default: on the held-out photos (whole
+ * collections of datasets/collection/heldout, from sources training never saw), sigma=25
+ * denoising through `dynet eval` must beat scikit-image's non-local means (fast mode, h = 0.8
+ * sigma, patch 5, distance 6) by at least 0.5 dB on the same noisy images (the authors' seeded test noise,
+ * reproduced sample for sample by both).
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_MODEL_DIR } from '@dynet/infer';
-import { listImages, splitHoldout } from '@dynet/train';
+import { listImages } from '@dynet/train';
 import sharp from 'sharp';
 import { ROOT, dynet, tmpDir } from './helpers';
 
-const PHOTOS = path.join(ROOT, 'datasets', 'photos');
+const HELD_OUT = path.join(ROOT, 'datasets', 'collection', 'heldout');
 let held: string;
 
 beforeAll(() => {
   held = tmpDir('bundled-heldout');
-  for (const f of splitHoldout(listImages(PHOTOS), 0.15).holdout) fs.copyFileSync(f, path.join(held, path.basename(f)));
+  for (const f of listImages(HELD_OUT)) fs.copyFileSync(f, path.join(held, path.basename(f)));
 });
 
 afterAll(() => fs.rmSync(held, { recursive: true, force: true }));
@@ -28,9 +29,9 @@ test('the default model folder is the bundled one, inside the package, float16 w
   expect(weights).toBeLessThan(5e6);
 });
 
-test('held-out photos, sigma 25: the bundled model (dynet eval, no --model) scores at least non-local means', () => {
+test('held-out photos, sigma 25: the bundled model (dynet eval, no --model) beats non-local means by at least 0.5 dB', () => {
   const files = fs.readdirSync(held);
-  expect(files.length).toBeGreaterThanOrEqual(10);
+  expect(files.length).toBeGreaterThanOrEqual(30);
   const r = dynet(['eval', '--task', 'denoise', '--sigma', '25', '--seed', '0', '--data', held, '--json']);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
@@ -43,7 +44,8 @@ test('held-out photos, sigma 25: the bundled model (dynet eval, no --model) scor
   ) as { mean: { psnr: number; psnr_noisy: number } };
   console.log(`held-out sigma 25: bundled DyNet-S ${ours.mean.psnr.toFixed(2)} dB, NLM ${nlm.mean.psnr.toFixed(2)} dB, noisy ${nlm.mean.psnr_noisy.toFixed(2)} dB`);
   expect(nlm.mean.psnr).toBeGreaterThan(nlm.mean.psnr_noisy + 5); // the baseline really denoised
-  expect(ours.mean.psnr).toBeGreaterThanOrEqual(nlm.mean.psnr);
+  // issue 14's bar for CI: at least 0.5 dB above NLM (measured: 29.73 against 29.17 dB)
+  expect(ours.mean.psnr).toBeGreaterThanOrEqual(nlm.mean.psnr + 0.5);
 }, 600_000);
 
 test('dynet restore without --model restores with the bundled model; --variant L says the bundle is S only', async () => {

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 /**
  * The bundled model's recipe pilot: trains each candidate setting (preset width, crop, batch,
- * learning rate, task mix) for the same wall-clock budget from the same start, then scores it
- * on held-out photos (denoising at sigma 25 beside non-local means, synthetic rain and haze), so
- * settings compare by held-out PSNR per CPU-hour. Each run's steps are set from its own speed,
- * measured by a short probe run first, so that every run ends its full warm-up + cosine schedule
- * within the budget. Results go to OUT/pilot.json (a finished setting is not run again) and a
- * Markdown table on stdout.
+ * learning rate, task mix) for the same compute budget from the same start, then scores it on
+ * held-out photos (denoising at sigma 25, synthetic rain and haze, beside non-local means and
+ * the model bundled before), so settings compare by held-out PSNR per CPU-hour. The budget is
+ * counted in pixels, not wall-clock seconds, so a busy machine cannot skew it: `--steps` is
+ * setting A's step count, and every setting gets as many steps as A's pixels allow (batch x
+ * crop^2), divided by its preset's cost per pixel (FULL_COST_PER_PIXEL). Every run ends its full
+ * warm-up + cosine schedule. Results go to OUT/pilot.json (a finished setting is not run again)
+ * and a Markdown table on stdout.
  *
- *   node tools/train-pilot.js --data datasets/collection/train --heldout datasets/collection/heldout \
- *     --minutes 6 --out runs/pilot [--only A C] [--threads 2]
+ *   node tools/train-pilot.js --data datasets/collection/train --heldout DIR --steps 300 --out runs/pilot [--only A C]
  */
 'use strict';
 const { execFileSync, spawnSync } = require('node:child_process');
@@ -34,7 +35,7 @@ const SETTINGS = [
 const args = yargs(process.argv.slice(2))
   .option('data', { type: 'string', demandOption: true, describe: 'training photos' })
   .option('heldout', { type: 'string', demandOption: true, describe: 'held-out photos (other sources)' })
-  .option('minutes', { type: 'number', default: 6, describe: 'training wall-clock budget per setting' })
+  .option('steps', { type: 'number', default: 300, describe: 'steps of setting A; the others get the same pixel budget' })
   .option('out', { type: 'string', demandOption: true })
   .option('only', { type: 'string', array: true, describe: 'run only these settings (ids)' })
   .option('threads', { type: 'number', default: 2 })
@@ -42,20 +43,25 @@ const args = yargs(process.argv.slice(2))
   .strict()
   .parseSync();
 
+/**
+ * Time per pixel of the full preset's training step over the small preset's: 23.5 s for batch 4
+ * at 128x128 against 0.82 s for batch 4 at 64x64 (x4 pixels: 3.3 s), `npm run bench:train` on
+ * the 2-core AVX-512 development machine; the forward FLOPs differ by 8.6x.
+ */
+const FULL_COST_PER_PIXEL = 7;
+
 const dynet = (a, opts = {}) => execFileSync(process.execPath, [DYNET, ...a], { encoding: 'utf8', maxBuffer: 1 << 26, ...opts });
-const trainArgs = (s, out, steps, logEvery = 10) => [
+const trainArgs = (s, out, steps) => [
   'train', 'finetune', '--preset', s.preset, '--data', args.data, '--task', s.task, '--crop', String(s.crop), '--batch', String(s.batch),
   '--lr', String(s.lr), '--steps', String(steps), '--warmup', String(Math.max(1, Math.round(steps / 20))), '--threads', String(args.threads),
-  '--seed', String(args.seed), '--checkpoint-every', '1000000', '--log-every', String(logEvery), '--out', out,
+  '--seed', String(args.seed), '--checkpoint-every', '1000000', '--log-every', '10', '--out', out,
 ];
 
-/** Seconds per step of a setting: a 16-step run, timed over its last 8 steps from the log. */
-function probeSeconds(s, dir) {
-  fs.rmSync(dir, { recursive: true, force: true });
-  dynet(trainArgs(s, dir, 16, 1));
-  const log = fs.readFileSync(path.join(dir, 'train-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  const at = (step) => log.find((r) => r.step === step).elapsed;
-  return (at(15) - at(7)) / 8;
+/** Steps of a setting under setting A's pixel budget. */
+function stepsOf(s) {
+  const a = SETTINGS[0];
+  const cost = (x) => x.batch * x.crop * x.crop * (x.preset === 'full' ? FULL_COST_PER_PIXEL : 1);
+  return Math.max(10, Math.round((args.steps * cost(a)) / cost(s)));
 }
 
 /** Held-out PSNRs of a model folder (the bundled one when `model` is undefined). */
@@ -76,7 +82,7 @@ function evaluate(s, run) {
 function main() {
   fs.mkdirSync(args.out, { recursive: true });
   const resultsFile = path.join(args.out, 'pilot.json');
-  const results = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : { machine: cpuDescription(), minutes: args.minutes, rows: {} };
+  const results = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : { machine: cpuDescription(), steps: args.steps, rows: {} };
   const save = () => {
     fs.writeFileSync(`${resultsFile}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
     fs.renameSync(`${resultsFile}.tmp`, resultsFile);
@@ -91,21 +97,20 @@ function main() {
   for (const s of SETTINGS.filter((x) => !args.only || args.only.includes(x.id))) {
     if (results.rows[s.id]) continue;
     const run = path.join(args.out, s.id);
-    const seconds = probeSeconds(s, path.join(args.out, `${s.id}-probe`));
-    const steps = Math.max(20, Math.floor((args.minutes * 60) / seconds));
-    process.stderr.write(`pilot ${s.id} (${s.what}): ${seconds.toFixed(2)} s/step -> ${steps} steps\n`);
+    const steps = stepsOf(s);
+    process.stderr.write(`pilot ${s.id} (${s.what}): ${steps} steps\n`);
     fs.rmSync(run, { recursive: true, force: true });
     const t0 = Date.now();
     const r = spawnSync(process.execPath, [DYNET, ...trainArgs(s, run, steps)], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (r.status !== 0) throw new Error(`setting ${s.id}: training failed`);
     const minutes = (Date.now() - t0) / 60000;
-    results.rows[s.id] = { ...s, secondsPerStep: seconds, steps, trainMinutes: minutes, ...evaluate(s, run) };
+    results.rows[s.id] = { ...s, secondsPerStep: (minutes * 60) / steps, steps, trainMinutes: minutes, ...evaluate(s, run) };
     save();
   }
   const rows = SETTINGS.map((s) => results.rows[s.id]).filter(Boolean);
   const b = results.baselines;
   const f = (x) => x.toFixed(2);
-  console.log(`Pilot: ${results.minutes} min of training per setting from the seed-${args.seed} initialisation; ${results.machine}.`);
+  console.log(`Pilot: setting A's ${results.steps} steps' worth of pixels per setting, from the seed-${args.seed} initialisation; ${results.machine}.`);
   console.log(`Held-out (${args.heldout}) PSNR in dB; sigma 25 NLM ${f(b.nlm25)}, noisy ${f(b.noisy25)}; rain input ${f(b.rainInput)}; haze input ${f(b.hazeInput)}\n`);
   console.log('| setting | s/step | steps | train min | sigma 25 | rain | haze |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
