@@ -27,6 +27,7 @@ export function readOnnxWeights(file: string): StateDict {
     const type = init.dataType;
     if (type !== FLOAT && type !== FLOAT16) continue;
     const shape = (init.dims ?? []).map(Number);
+    if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new WeightFileError(file, `initializer '${init.name}' has dims [${shape}]`);
     const count = shape.reduce((a, b) => a * b, 1);
     const bytesPer = type === FLOAT ? 4 : 2;
     // parameters live in the external weights file; inline initializers are the graph's constants
@@ -45,10 +46,13 @@ export function readOnnxWeights(file: string): StateDict {
       }
     }
     const bytes = files.get(where)!;
-    const offset = Number(entry.get('offset') ?? 0);
-    const length = Number(entry.get('length') ?? count * bytesPer);
-    if (length !== count * bytesPer || offset < 0 || offset + length > bytes.length) {
-      throw new WeightFileError(file, `initializer '${init.name}' [${shape}] does not fit ${location} (offset ${offset}, length ${length}, file ${bytes.length} bytes)`);
+    // absent: 0 and the tensor's size; present: a decimal count (Number() would read '' as 0, 'x' as NaN)
+    const offsetText = entry.get('offset') ?? '0';
+    const lengthText = entry.get('length') ?? String(count * bytesPer);
+    const offset = decimal(offsetText);
+    const length = decimal(lengthText);
+    if (length !== count * bytesPer || !(offset >= 0) || offset + length > bytes.length) {
+      throw new WeightFileError(file, `initializer '${init.name}' [${shape}] does not fit ${location} (offset ${offsetText}, length ${lengthText}, file ${bytes.length} bytes)`);
     }
     const copy = new Uint8Array(bytes.subarray(offset, offset + length)); // aligned, detached from the file buffer
     const data = type === FLOAT ? new Float32Array(copy.buffer) : Float32Array.from(new Float16Array(copy.buffer));
@@ -56,4 +60,9 @@ export function readOnnxWeights(file: string): StateDict {
   }
   if (out.size === 0) throw new WeightFileError(file, 'holds no float parameters');
   return out;
+}
+
+/** A non-negative decimal integer as ONNX writes external-data offsets and lengths; NaN otherwise. */
+function decimal(text: string | null | undefined): number {
+  return typeof text === 'string' && /^\d{1,15}$/.test(text) ? Number(text) : NaN;
 }

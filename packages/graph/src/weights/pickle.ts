@@ -15,10 +15,10 @@
  *   dict → Map (insertion order kept, so OrderedDict needs no special type), set/frozenset → Set.
  */
 
-/** A problem with the pickle stream itself; the message is one line. */
+/** A problem with the pickle stream itself; the message is one line (text quoted from the stream has its line breaks escaped). */
 export class PickleError extends Error {
   constructor(message: string) {
-    super(message);
+    super(message.replace(/\r/g, '\\r').replace(/\n/g, '\\n'));
     this.name = 'PickleError';
   }
 }
@@ -220,7 +220,8 @@ class Unpickler {
         case 0x65: {
           // APPENDS
           const items = this.popMark(op, at);
-          this.list(this.top(op, at), op, at).push(...items);
+          const list = this.list(this.top(op, at), op, at);
+          for (const item of items) list.push(item); // not push(...items): a long list would overflow the call stack
           break;
         }
         case 0x73: {
@@ -435,7 +436,7 @@ class Unpickler {
     const target = this.options.allow.get(full);
     if (target === undefined) {
       const what = this.options.allowListDescription ?? 'an allowed callable';
-      throw new PickleError(`pickle names '${full}', which is not ${what}; refusing to load`);
+      throw new PickleError(`pickle names '${shorten(full)}', which is not ${what}; refusing to load`);
     }
     return new PickleGlobal(full, target);
   }
@@ -480,6 +481,12 @@ function printable(op: number): string {
   return op >= 0x21 && op <= 0x7e ? ` '${String.fromCharCode(op)}'` : '';
 }
 
+/** Text quoted from the stream in a message: control characters escaped, at most 80 characters. */
+function shorten(text: string): string {
+  const escaped = JSON.stringify(text).slice(1, -1);
+  return escaped.length > 80 ? `${escaped.slice(0, 80)}...` : escaped;
+}
+
 function describe(value: unknown): string {
   if (value === null) return 'None';
   if (Array.isArray(value)) return 'a list/tuple';
@@ -498,13 +505,16 @@ function latin1(bytes: Uint8Array): string {
 /** Little-endian two's-complement integer (LONG1/LONG4) → number when safe, else bigint. */
 function decodeLong(bytes: Uint8Array): number | bigint {
   if (bytes.length === 0) return 0;
+  // One hex string parsed at once: shifting byte by byte is quadratic, minutes for a 1 MB LONG4.
+  let hex = '';
+  for (let i = bytes.length - 1; i >= 0; i--) hex += HEX[bytes[i]];
   // BigInt() rather than literals: ts-jest compiles for ES2015, which has no bigint literals.
-  const eight = BigInt(8);
-  let v = BigInt(0);
-  for (let i = bytes.length - 1; i >= 0; i--) v = (v << eight) | BigInt(bytes[i]);
+  let v = BigInt(`0x${hex}`);
   if (bytes[bytes.length - 1] & 0x80) v -= BigInt(1) << BigInt(8 * bytes.length);
   return normalizeInt(v);
 }
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 function normalizeInt(v: bigint): number | bigint {
   return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
@@ -537,7 +547,9 @@ function parseMemoIndex(text: string, op: number, at: number): number {
 
 /** Python's raw-unicode-escape: only \uXXXX and \UXXXXXXXX are escapes; other bytes are latin-1. */
 function decodeRawUnicodeEscape(text: string): string {
-  return text.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, u4: string, u8: string) =>
-    String.fromCodePoint(parseInt(u4 ?? u8, 16)),
-  );
+  return text.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (m: string, u4: string, u8: string) => {
+    const code = parseInt(u4 ?? u8, 16);
+    if (code > 0x10ffff) throw new PickleError(`malformed pickle: escape ${m} is beyond U+10FFFF`);
+    return String.fromCodePoint(code);
+  });
 }

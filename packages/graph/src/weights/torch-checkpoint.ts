@@ -15,7 +15,7 @@
 import * as fs from 'node:fs';
 import { unzipSync } from 'fflate';
 import { InertRecord, inertGlobals } from './inert-records';
-import { centralDirectoryCrcs, crc32 } from './zip-crc';
+import { centralDirectoryCrcs, crc32, zipDirectoryProblem } from './zip-crc';
 import { PickleError, PickleGlobal, PickleGlobalTarget, unpickle } from './pickle';
 import { decodeFloats, FloatDtype } from './safetensors';
 import { HostTensor, WeightFileError } from './types';
@@ -209,6 +209,8 @@ export function readTorchCheckpoint(file: string, options: ReadTorchCheckpointOp
  */
 function unzip(bytes: Uint8Array, fail: (p: string) => never, keep: (name: string) => boolean): Record<string, Uint8Array> {
   const expected = new Map<string, number>();
+  const problem = zipDirectoryProblem(bytes);
+  if (problem) fail(`corrupt or truncated zip (${problem})`);
   let files: Record<string, Uint8Array>;
   try {
     files = unzipSync(bytes, {
@@ -273,6 +275,11 @@ function materialize(
     allowView,
   );
   if (isContiguous(t.shape, t.stride)) return span;
+  // A view may repeat stored elements (stride 0, overlapping strides); the copy below would
+  // then be as large as the shape claims, whatever the file holds: 1 TB for a damaged shape.
+  if (numel > Math.max(span.length, MAX_REPEATED_VIEW)) {
+    fail(`tensor '${key}' of shape [${t.shape}] with strides [${t.stride}] repeats ${span.length} stored elements of ${blobName} into ${numel}; views that large are not supported`);
+  }
 
   // Non-contiguous view (e.g. a transpose): walk the indices in C order.
   const out = new Float32Array(numel);
@@ -292,6 +299,9 @@ function materialize(
   }
   return out;
 }
+
+/** Most elements a strided view may expand its stored ones to (64 MiB as float32). */
+const MAX_REPEATED_VIEW = 1 << 24;
 
 /** True when the strides are the C-order ones (dimensions of size 1 may have any stride). */
 function isContiguous(shape: number[], stride: number[]): boolean {

@@ -62,3 +62,30 @@ export function centralDirectoryCrcs(bytes: Uint8Array): Map<string, number> | n
   }
   return crcs;
 }
+
+/**
+ * Why fflate's unzipSync cannot be trusted with `bytes`, or null. fflate takes the entry count
+ * from the end-of-directory record (the zip64 one when a zip64 locator is present, as in every
+ * archive torch.save writes) and walks that many directory entries without bounds checks: a
+ * damaged count such as 0xFFFFFFFF would spin for billions of rounds. This reads the count the
+ * way fflate does and checks that the directory can hold that many entries (46 bytes each).
+ */
+export function zipDirectoryProblem(bytes: Uint8Array): string | null {
+  const b4 = (at: number) => (at < 0 || at + 4 > bytes.length ? 0 : (bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24)) >>> 0);
+  let e = bytes.length - 22;
+  while (e > 0 && bytes.length - e <= 65558 && b4(e) !== EOCD) e--;
+  if (e <= 0 || b4(e) !== EOCD) return null; // fflate reports a missing directory itself
+  let count = bytes[e + 8] | (bytes[e + 9] << 8);
+  let offset = b4(e + 16);
+  if (b4(e - 20) === ZIP64_LOCATOR) {
+    const z = b4(e - 12);
+    if (b4(z) === ZIP64_EOCD) {
+      count = b4(z + 32);
+      offset = b4(z + 48);
+    }
+  }
+  if (count > 0 && (offset >= bytes.length || count * 46 > bytes.length - offset)) {
+    return `the directory claims ${count} entries at offset ${offset}, more than the ${bytes.length}-byte file can hold`;
+  }
+  return null;
+}

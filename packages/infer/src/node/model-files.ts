@@ -31,10 +31,15 @@ export function locateModel(dir: string | undefined, variant: ModelVariant): Mod
   const metadata = readModelMetadataOf(graphBytes, graph);
   const name = metadata[WEIGHTS_FILE_PROP];
   if (name === undefined) return { graph, graphBytes, metadata };
+  // a file beside the graph, as `dynet export` writes it; a damaged name could point at the folder itself or outside it
+  if (!name || path.isAbsolute(name) || name.split(/[\\/]/).some((p) => p === '..' || p === '.' || p === '') || /[\x00-\x1f]/.test(name)) {
+    throw new Error(`${graph}: metadata ${WEIGHTS_FILE_PROP} ${JSON.stringify(name)} does not name a file beside the model; export the model again with \`npx dynet export\``);
+  }
   const file = path.join(folder, name);
   if (!fs.existsSync(file)) {
     throw new Error(`${file}: weights file missing (${graph} reads its weights from it); export the model again with \`npx dynet export\``);
   }
+  if (!fs.statSync(file).isFile()) throw new Error(`${file}: not a file (${graph} reads its weights from it); export the model again with \`npx dynet export\``);
   return { graph, graphBytes, metadata, weights: { name, file } };
 }
 
@@ -42,6 +47,10 @@ export function locateModel(dir: string | undefined, variant: ModelVariant): Mod
 export async function verifyWeights(model: ModelFiles): Promise<void> {
   if (!model.weights) return;
   const hash = createHash('sha256');
-  for await (const chunk of fs.createReadStream(model.weights.file)) hash.update(chunk as Buffer);
+  try {
+    for await (const chunk of fs.createReadStream(model.weights.file)) hash.update(chunk as Buffer);
+  } catch (err) {
+    throw new Error(`${model.weights.file}: cannot read the weights file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   checkWeightsDigest(model.metadata, hash.digest('hex'), model.weights.file, model.graph);
 }

@@ -4,6 +4,7 @@
  * counted: the reader drops an unterminated last line (and `repairManifest` truncates it away).
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 /** Why an image was not kept: a metric failed its threshold, it was too small, or it did not decode. */
 export type ImageReason = 'min-side' | 'niqe' | 'blur' | 'blockiness' | 'decode';
@@ -52,21 +53,47 @@ export function parseManifest(text: string, file: string): ImageRecord[] {
   return lines.map((line, i) => {
     try {
       const r = JSON.parse(line) as ImageRecord;
-      if (typeof r.key !== 'string' || !Array.isArray(r.patches)) throw new Error('not an image record');
+      const problem = recordProblem(r);
+      if (problem) throw new Error(`not an image record: ${problem}`);
       return r;
     } catch (err) {
-      throw new Error(`${file}: line ${i + 1} is not a manifest record (${(err as Error).message}); the output folder is damaged`);
+      throw new Error(`${file}: line ${i + 1} is not a manifest record (${oneLine((err as Error).message)}); the output folder is damaged`);
     }
   });
+}
+
+/** What makes a parsed line unusable as an image record (the fields resume and merge read), or null. */
+function recordProblem(r: unknown): string | null {
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return 'not an object';
+  const { key, status, reasons, patches } = r as Partial<ImageRecord>;
+  if (typeof key !== 'string') return 'key is not a string';
+  if (status !== 'kept' && status !== 'dropped' && status !== 'error') return `status ${JSON.stringify(status)}`;
+  if (!Array.isArray(reasons) || !reasons.every((x) => typeof x === 'string')) return 'reasons is not a list of strings';
+  if (!Array.isArray(patches)) return 'patches is not a list';
+  for (const p of patches as unknown[]) {
+    if (typeof p !== 'object' || p === null) return 'a patch is not an object';
+    const { status: ps, file } = p as Partial<PatchRecord>;
+    if (ps !== 'kept' && ps !== 'dropped') return `patch status ${JSON.stringify(ps)}`;
+    // a patch file lies under the output folder: merge links it from one folder into another
+    if (file !== undefined && (typeof file !== 'string' || path.isAbsolute(file) || file.split(/[\\/]/).includes('..'))) return `patch file ${JSON.stringify(file)}`;
+  }
+  return null;
+}
+
+/** `text` with line breaks escaped, for a one-line message. */
+function oneLine(text: string): string {
+  return text.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
 }
 
 /** Reads a manifest (none: empty), cutting an unterminated last line off the file first. */
 export function repairManifest(file: string): ImageRecord[] {
   if (!fs.existsSync(file)) return [];
-  const text = fs.readFileSync(file, 'utf8');
-  const end = text.lastIndexOf('\n') + 1;
-  if (end < text.length) fs.truncateSync(file, Buffer.byteLength(text.slice(0, end)));
-  return parseManifest(text, file);
+  // Cut in bytes, not in decoded text: a damaged byte decodes as U+FFFD, 3 bytes in UTF-8, so the
+  // decoded text's length would misplace the cut.
+  const bytes = fs.readFileSync(file);
+  const end = bytes.lastIndexOf(0x0a) + 1;
+  if (end < bytes.length) fs.truncateSync(file, end);
+  return parseManifest(bytes.toString('utf8'), file);
 }
 
 /** Appends records durably: one write per line, then fdatasync. */

@@ -59,11 +59,23 @@ function isAlive(pid: number): boolean {
 export function readRun(out: string): RunDescription | null {
   const file = path.join(out, RUN_FILE);
   if (!fs.existsSync(file)) return null;
+  let run: unknown;
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as RunDescription;
+    run = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`${file}: not valid JSON (${(err as Error).message}); the output folder is damaged`);
+    // V8 quotes the text around the error, line breaks included: keep the message one line
+    throw new Error(`${file}: not valid JSON (${oneLine((err as Error).message)}); the output folder is damaged`);
   }
+  const r = run as Partial<RunDescription> | null;
+  if (typeof r !== 'object' || r === null || r.format !== 'dynet-curate' || typeof r.shard !== 'string' || typeof r.settings !== 'object' || r.settings === null) {
+    throw new Error(`${file}: not a dynet data curate run description; the output folder is damaged`);
+  }
+  return r as RunDescription;
+}
+
+/** `text` with line breaks escaped, for a one-line message. */
+function oneLine(text: string): string {
+  return text.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
 }
 
 export function writeRun(out: string, run: RunDescription): void {

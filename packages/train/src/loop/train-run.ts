@@ -175,5 +175,31 @@ export function readRunSpec(outDir: string): RunSpec {
   if (!fs.existsSync(file) || !fs.existsSync(path.join(outDir, RUN_FILES.checkpoint))) {
     throw new WeightFileError(outDir, `nothing to resume: ${RUN_FILES.spec} or ${RUN_FILES.checkpoint} is missing`);
   }
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as RunSpec;
+  let spec: unknown;
+  try {
+    spec = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new WeightFileError(file, `not valid JSON (${(err as Error).message}); the run folder is damaged`);
+  }
+  const problem = runSpecProblem(spec);
+  if (problem) throw new WeightFileError(file, `not a run description written by dynet train (${problem}); the run folder is damaged`);
+  return spec as RunSpec;
+}
+
+/** What is wrong with a parsed run.json, or null: the fields a resumed run reads, by type. */
+function runSpecProblem(spec: unknown): string | null {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(spec)) return 'not a JSON object';
+  const s = spec;
+  if (s.mode !== 'finetune' && s.mode !== 'pretrain') return `mode ${JSON.stringify(s.mode)}`;
+  if (!VARIANTS.includes(s.variant as Variant)) return `variant ${JSON.stringify(s.variant)}`;
+  if (!isObject(s.config) || typeof s.config.name !== 'string') return 'config is not a model configuration';
+  if (!isObject(s.data) || typeof s.data.task !== 'string') return 'data is not a data description';
+  if (!isObject(s.hyper) || !['beta1', 'beta2', 'eps', 'weightDecay'].every((k) => Number.isFinite((s.hyper as Record<string, unknown>)[k]))) return 'hyper is not AdamW settings';
+  for (const k of ['batch', 'crop', 'steps']) if (!Number.isInteger(s[k]) || (s[k] as number) <= 0) return `${k} ${JSON.stringify(s[k])}`;
+  for (const k of ['seed', 'lr', 'warmup', 'variantProb']) if (!Number.isFinite(s[k])) return `${k} ${JSON.stringify(s[k])}`;
+  if (s.dynamic !== undefined && typeof s.dynamic !== 'boolean') return `dynamic ${JSON.stringify(s.dynamic)}`;
+  if (s.threads !== undefined && (!Number.isInteger(s.threads) || (s.threads as number) <= 0)) return `threads ${JSON.stringify(s.threads)}`;
+  if (typeof s.device !== 'string' || typeof s.weightsSource !== 'string') return 'device or weightsSource is not a string';
+  return null;
 }
