@@ -29,6 +29,9 @@ export function sessionOptions(device: Device, threads?: number, extras: Session
     ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
+    // errors only: under WebGPU, ORT warns at every session that it keeps some nodes on the CPU
+    // (shape arithmetic, the L1 gradient's Sign; README, "Using a GPU")
+    logSeverityLevel: 3,
     // Training graphs keep most activations alive until the backward pass. The memory pattern
     // plans one block for all of them on top of the first run's allocations, nearly doubling
     // peak RSS (5.4 GB vs 3.4 GB for DyNet-S at batch 1, 128x128) for no measurable speed.
