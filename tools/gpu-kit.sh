@@ -325,7 +325,7 @@ if [ "$cuda" = 1 ]; then
   done
   for name in onnxruntime-node onnxruntime-common; do
     mkdir -p "$cdir/node_modules/$name"
-    nice -n 19 tar -xzf "$cache/$name-$ort_cuda_version.tgz" -C "$cdir/node_modules/$name" --strip-components=1
+    tar -xzf "$cache/$name-$ort_cuda_version.tgz" -C "$cdir/node_modules/$name" --strip-components=1
   done
   onm=$cdir/node_modules/onnxruntime-node
   rm -rf "$onm/script" "$onm/lib" "$cdir/node_modules/onnxruntime-common/lib"
@@ -333,7 +333,7 @@ if [ "$cuda" = 1 ]; then
   find "$onm/bin/napi-v6/linux" -mindepth 1 -maxdepth 1 ! -name x64 -exec rm -rf {} +
   find "$cdir/node_modules" -type f \( -name '*.map' -o -name '*.ts' -o -iname 'readme*' \) -delete
   mkdir -p "$work/cuda-provider"
-  nice -n 19 tar -xzf "$cache/${cuda_provider_pkg%@*}-${cuda_provider_pkg##*@}.tgz" -C "$work/cuda-provider" \
+  tar -xzf "$cache/${cuda_provider_pkg%@*}-${cuda_provider_pkg##*@}.tgz" -C "$work/cuda-provider" \
     package/LICENSE package/Plugins/Linux/x64/libonnxruntime_providers_cuda.so package/Plugins/Linux/x64/libonnxruntime_providers_shared.so
   cp "$work"/cuda-provider/package/Plugins/Linux/x64/libonnxruntime_providers_{cuda,shared}.so "$onm/bin/napi-v6/linux/x64/"
   cp "$work/cuda-provider/package/LICENSE" "$cdir/LICENSE.onnxruntime-providers"
@@ -374,8 +374,8 @@ pack() { # pack STAGE NAME
   rm -f "$out/$2".tar.xz.part-*
   say "tar | xz -T1 --x86 --lzma2=preset=$xz_level | split ($2; this takes a while)"
   # The x86 BCJ filter makes the binaries (most of the kit) ~5% smaller; `xz -d` undoes it by itself.
-  nice -n 19 tar -C "$1" --owner=0 --group=0 --numeric-owner -cf - . \
-    | nice -n 19 xz -T1 --x86 "--lzma2=preset=$xz_level" -c \
+  tar -C "$1" --owner=0 --group=0 --numeric-owner -cf - . \
+    | xz -T1 --x86 "--lzma2=preset=$xz_level" -c \
     | split -b "$part_bytes" -d -a 2 - "$out/$2.tar.xz.part-"
 }
 pack "$stage" dynet-gpu-kit
