@@ -50,9 +50,10 @@ function cpuNodes(file) {
       total += Number(head[2]);
       continue;
     }
-    const node = onCpu && /^\s+(\w+) \(([^)]*)\)\s*$/.exec(line.replace(/^.*\]\s/, ' '));
-    if (node) counts.set(node[1], (counts.get(node[1]) ?? 0) + 1);
-    else if (onCpu && !/^\s/.test(line.replace(/^.*\]\s/, ' '))) onCpu = false;
+    // the message after ORT's "<time> [V:onnxruntime:, file:line Function] " prefix
+    const node = /^\s+(\w+) \(([^)]*)\)\s*$/.exec(line.replace(/^.*?\] /, ''));
+    if (onCpu && node) counts.set(node[1], (counts.get(node[1]) ?? 0) + 1);
+    else onCpu = false;
   }
   return { counts, total };
 }
