@@ -24,7 +24,7 @@ function pathWithoutNode(): string {
   if (!system.some((d) => fs.existsSync(path.join(d, 'node')))) return system.join(':');
   const links = path.join(dir, 'bin');
   fs.mkdirSync(links);
-  for (const tool of ['sh', 'cat', 'xz', 'tar', 'env']) {
+  for (const tool of ['sh', 'cat', 'xz', 'tar', 'env', 'bash', 'date', 'uname', 'nproc', 'mktemp', 'rm', 'cp', 'awk', 'ldd', 'dirname']) {
     const at = system.map((d) => path.join(d, tool)).find((f) => fs.existsSync(f));
     if (!at) throw new Error(`${tool} is in neither /usr/bin nor /bin`);
     fs.symlinkSync(at, path.join(links, tool));
@@ -93,4 +93,17 @@ test('unpacks with cat, xz and tar into an empty folder, and runs dynet --help a
   expect(restore.stdout).toMatch(/onnxruntime-node cpu/);
   const meta = await sharp(output).metadata();
   expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 48]);
+});
+
+test('the kit runs tools/gpu-check.sh: without a CUDA provider it says what is missing, measures the other devices and exits 1', () => {
+  // the kit was unpacked by the test above; a tiny CPU-only check (the full one takes minutes on a GPU)
+  const r = spawnSync(path.join(kit, 'tools/gpu-check.sh'), ['-', '--devices', 'cpu', '--train-preset', 'small', '--variants', 'S',
+    '--batch', '1', '--size', '32', '--small-batch', '1', '--small-size', '32', '--cpu-steps', '2', '--infer-size', '32'], { cwd: dir, env, encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  expect(r.stdout).toMatch(/the CUDA provider for onnxruntime-node [\d.]+ is not usable, so cuda is not measured; missing:/);
+  expect(r.stdout).toMatch(/libonnxruntime_providers_cuda\.so \(ONNX Runtime [\d.]+ CUDA provider library\)/);
+  expect(r.stdout).toMatch(/train cpu small S b1 32x32: open [\d.]+ s, step 1 [\d.]+ s, median [\d.]+ s\/step/);
+  expect(r.stdout).toMatch(/infer cpu full S 1x3x32x32: first [\d.]+ s/);
+  expect(r.stdout).toMatch(/gpu-check: every measured device ran and agreed/);
+  expect(r.status).toBe(1);
 });

@@ -209,8 +209,8 @@ done
 [ ${#unresolved[@]} -eq 0 ] || { say "libraries no kit binary can find (here):"; printf '  - %s\n' "${unresolved[@]}" >&2; }
 
 # --- tools, launcher, manifest ------------------------------------------------------------------
-cp "$repo/tools/gpu-check.sh" "$stage/tools/gpu-check.sh"
-chmod 755 "$stage/tools/gpu-check.sh"
+cp "$repo/tools/gpu-check.sh" "$repo/tools/gpu-check.js" "$repo/tools/dynet_torch.py" "$stage/tools/"
+chmod 755 "$stage/tools/gpu-check.sh" "$stage/tools/gpu-check.js"
 cat > "$stage/dynet" <<'SH'
 #!/bin/sh
 # dynet from the offline GPU kit: the kit's node, its packages and node_modules, its Vulkan loader.
@@ -226,6 +226,8 @@ self=$0
 case $self in */*) ;; *) self=$(command -v -- "$self") ;; esac
 if [ -L "$self" ] && command -v readlink >/dev/null 2>&1; then self=$(readlink -f -- "$self"); fi
 KIT=$(CDPATH= cd -- "${self%/*}" && pwd)
+DYNET_KIT=$KIT
+export DYNET_KIT
 outer=${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 LD_LIBRARY_PATH="$KIT/lib$outer"
 export LD_LIBRARY_PATH
@@ -397,7 +399,7 @@ Then, with no Node installed:
   KIT/dynet restore photo.png -o restored.png                 (CPU)
   KIT/dynet restore photo.png -o restored.png --device webgpu (Vulkan: the kit's loader + the NVIDIA ICD)
   KIT/dynet restore photo.png -o restored.png --device cuda   (with the CUDA part set)
-  KIT/tools/gpu-check.sh [PROVIDER_DIR] [STEPS]               (PROVIDER_DIR: none needed with the CUDA part set)
+  KIT/tools/gpu-check.sh [PROVIDER_DIR|-] [OPTIONS] (PROVIDER_DIR: none needed with the CUDA part set)
 Needs Linux x86-64 with glibc >= 2.28. Not in the kit: dynet serve and --device wasm (esbuild, onnxruntime-web).
 EOF
 

@@ -10,9 +10,12 @@ import { firstLine, OrtRunner } from './ort-runner';
 
 export type NodeDevice = 'cpu' | 'cuda' | 'webgpu';
 
-const CUDA_HINT =
-  'the CUDA execution provider is not installed: on a machine with CUDA 12 run ' +
-  '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (README, "Using a GPU")';
+/** Inside the offline GPU kit (its launcher sets DYNET_KIT) the provider comes from the kit's CUDA part set, not npm. */
+const CUDA_HINT = process.env.DYNET_KIT
+  ? `the CUDA execution provider did not load: unpack the kit's CUDA part set into ${process.env.DYNET_KIT} and make the CUDA 13 ` +
+    `libraries findable (LD_LIBRARY_PATH, DYNET_CUDA_LIBS or nvidia-* pip wheels); ${process.env.DYNET_KIT}/tools/gpu-check.sh lists what is missing`
+  : 'the CUDA execution provider is not installed: on a machine with CUDA 12 run ' +
+    '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (README, "Using a GPU")';
 
 /** What Dawn needs to find an adapter, for the one line a missing one gets. */
 export const WEBGPU_HINT =
