@@ -19,6 +19,14 @@ export function gelu(x: Value): Value {
   return composite('Gelu', [x], () => mul(mul(x, add(erf(div(x, Math.SQRT2)), 1)), 0.5));
 }
 
+/**
+ * GDFN's gate gelu(x1) * x2 as one composite, so that its gradient reads only x1 and x2: the
+ * gelu output is recomputed in the backward pass instead of being kept from the forward.
+ */
+export function gatedGelu(x1: Value, x2: Value): Value {
+  return composite('GatedGelu', [x1, x2], () => mul(gelu(x1), x2));
+}
+
 /** x / max(||x||_2, eps) along `axis`: PyTorch's F.normalize */
 export function l2Normalize(x: Value, axis: number, eps = 1e-12): Value {
   return composite('L2Normalize', [x], (saved) => {

@@ -25,6 +25,17 @@ export function transpose(x: Value, perm: number[]): Value {
   if (perm.length !== x.rank || [...perm].sort((a, b) => a - b).some((p, i) => p !== i)) {
     throw new GraphError('Transpose', g.pendingNodeName('Transpose'), `perm [${perm}] is not a permutation of the axes`, { x: x.shape });
   }
+  // A transpose of a transpose is one transpose of the first input, or none: the backward pass
+  // transposes back what the forward transposed (MatMul's B^T), and reading the first input
+  // there lets the transposed copy die right after the forward product.
+  const inner = x.producer;
+  if (inner?.opType === 'Transpose' && inner.inputs[0]) {
+    const innerPerm = inner.attrs.perm as number[];
+    const composed = perm.map((p) => innerPerm[p]);
+    const source = inner.inputs[0];
+    return composed.every((p, i) => p === i) ? source : transpose(source, composed);
+  }
+  if (perm.every((p, i) => p === i)) return x;
   return g.addNode('Transpose', [x], { perm }, [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p]) }])[0];
 }
 

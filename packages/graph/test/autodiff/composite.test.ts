@@ -1,10 +1,10 @@
 /**
- * Ops composed from primitives, which need no rule of their own: GELU and l2Normalize
+ * Ops composed from primitives, which need no rule of their own: GELU, the gated GELU and l2Normalize
  * (ops/composite.ts) and the training losses (training/loss.ts), against finite differences
  * and the closed-form PyTorch derivatives.
  */
 import { Graph } from '../../src/ir/graph';
-import { gelu, l2Normalize } from '../../src/ops/composite';
+import { gatedGelu, gelu, l2Normalize } from '../../src/ops/composite';
 import { restorationLoss } from '../../src/training/loss';
 import { awayFrom, checkGradients, expectGradClose, randomArray, runGradients } from './grad-check';
 
@@ -35,6 +35,32 @@ describe('GELU (exact, erf form)', () => {
       return run.R[i] * (cdf + v * pdf);
     });
     expectGradClose('d gelu', run.grads[0]!, expected, [2, 3, 4], { atol: 1e-5, rtol: 1e-5 });
+  });
+});
+
+describe('gated GELU gelu(x1) * x2 (GDFN\'s gate)', () => {
+  test('x1, x2=[2,3,4] in [-3,3]: finite differences and the closed form; the backward reads only x1 and x2', async () => {
+    const x1 = randomArray(24, 41, -3, 3);
+    const x2 = randomArray(24, 43, -3, 3);
+    let graph: Graph | undefined;
+    const run = await checkGradients(
+      (g: Graph) => {
+        graph = g;
+        const a = g.input('x1', 'float32', [2, 3, 4]);
+        const b = g.input('x2', 'float32', [2, 3, 4]);
+        return { wrt: [a, b], y: gatedGelu(a, b) };
+      },
+      { values: { x1, x2 } },
+    );
+    const cdf = (v: number) => 0.5 * (1 + erf(v / Math.SQRT2));
+    const pdf = (v: number) => Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI);
+    expectGradClose('d x1', run.grads[0]!, Array.from(x1, (v, i) => run.R[i] * x2[i] * (cdf(v) + v * pdf(v))), [2, 3, 4], { atol: 1e-5, rtol: 1e-5 });
+    expectGradClose('d x2', run.grads[1]!, Array.from(x1, (v, i) => run.R[i] * v * cdf(v)), [2, 3, 4], { atol: 1e-5, rtol: 1e-5 });
+    // no backward node reads a forward intermediate of the gate (the gelu output is recomputed)
+    const forward = graph!.composites.find((c) => c.kind === 'GatedGelu')!;
+    const interior = new Set(forward.nodes.flatMap((n) => n.outputs).filter((v) => v !== forward.output));
+    const readers = graph!.nodes.filter((n) => n.name.startsWith('grad/') && n.inputs.some((v) => v && interior.has(v)));
+    expect(readers.map((n) => n.name)).toEqual([]);
   });
 });
 

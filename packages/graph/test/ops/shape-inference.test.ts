@@ -353,6 +353,19 @@ describe('transpose, concat, split', () => {
     expect(shapeOf(transpose(g.input('x', 'float32', [1, 2, 3, 4, 5, 6]), [0, 1, 3, 5, 2, 4]))).toBe('[1,2,4,6,3,5]');
   });
 
+  test('a transpose of a transpose is one transpose of the first input, or the input itself', () => {
+    const g = new Graph();
+    const x = g.input('x', 'float32', [2, 3, 4, 5]);
+    const once = transpose(x, [0, 2, 3, 1]);
+    const twice = transpose(once, [0, 2, 1, 3]);
+    expect(twice.producer!.inputs[0]).toBe(x);
+    expect(twice.producer!.attrs.perm).toEqual([0, 3, 2, 1]);
+    expect(shapeOf(twice)).toBe('[2,5,4,3]');
+    expect(transpose(once, [0, 3, 1, 2])).toBe(x);
+    expect(transpose(x, [0, 1, 2, 3])).toBe(x);
+    expect(g.nodes.filter((n) => n.opType === 'Transpose')).toHaveLength(2);
+  });
+
   test('Transpose x=[2,3,4] perm=[0,0,1] is not a permutation', () => {
     const g = new Graph();
     const e = graphError(() => transpose(g.input('x', 'float32', [2, 3, 4]), [0, 0, 1]));

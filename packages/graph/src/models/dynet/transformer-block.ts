@@ -1,6 +1,6 @@
 /** Restormer's transformer block TB(d, h): channel attention (MDTA) and gated FFN (GDFN). */
 import { Value } from '../../ir/graph';
-import { gelu, l2Normalize } from '../../ops/composite';
+import { gatedGelu, l2Normalize } from '../../ops/composite';
 import { add, mul } from '../../ops/elementwise';
 import { matmul } from '../../ops/matmul';
 import { softmax } from '../../ops/norm';
@@ -50,7 +50,7 @@ export function gdfn(p: ParamScope, x: Value, ffnFactor: number, align: number):
   if (align > 0) return gdfnAligned(p, x, m, Math.ceil(m / align) * align);
   const hidden = dwconv3x3(p, 'dwconv', conv1x1(p, 'project_in', x, 2 * m));
   const [x1, x2] = split(hidden, 1, [m, m]);
-  return conv1x1(p, 'project_out', mul(gelu(x1), x2), d);
+  return conv1x1(p, 'project_out', gatedGelu(x1, x2), d);
 }
 
 /**
@@ -67,7 +67,7 @@ function gdfnAligned(p: ParamScope, x: Value, m: number, width: number): Value {
   const half = (w: Value, k: number) => padEnd(slice(w, 0, k * m, (k + 1) * m), [width - m, 0, 0, 0]);
   const branch = (k: number) =>
     conv(conv(x, half(wIn, k), { kernel_shape: [1, 1] }), half(wDw, k), { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: width });
-  const gated = mul(gelu(branch(0)), branch(1));
+  const gated = gatedGelu(branch(0), branch(1));
   return conv(gated, padEnd(wOut, [0, width - m, 0, 0]), { kernel_shape: [1, 1] });
 }
 
