@@ -11,7 +11,7 @@ const INSTALL_HINT: Record<Device, string> = {
     ? `the CUDA execution provider did not load: unpack the kit's CUDA part set into ${process.env.DYNET_KIT} and make the CUDA 13 ` +
       `libraries findable (LD_LIBRARY_PATH, DYNET_CUDA_LIBS or nvidia-* pip wheels); ${process.env.DYNET_KIT}/tools/gpu-check.sh lists what is missing`
     : 'the CUDA execution provider is not installed; on a machine with an NVIDIA GPU and CUDA 12 run ' +
-      '`npm install-scripts approve onnxruntime-node && ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (see README, "Using a GPU")',
+      '`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` (see README, "Using a GPU")',
   webgpu: 'the WebGPU execution provider is not available in this onnxruntime-node build on this machine',
 };
 

@@ -15,7 +15,7 @@ const CUDA_HINT = process.env.DYNET_KIT
   ? `the CUDA execution provider did not load: unpack the kit's CUDA part set into ${process.env.DYNET_KIT} and make the CUDA 13 ` +
     `libraries findable (LD_LIBRARY_PATH, DYNET_CUDA_LIBS or nvidia-* pip wheels); ${process.env.DYNET_KIT}/tools/gpu-check.sh lists what is missing`
   : 'the CUDA execution provider is not installed: on a machine with CUDA 12 run ' +
-    '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` (README, "Using a GPU")';
+    '`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` (README, "Using a GPU")';
 
 /** What Dawn needs to find an adapter, for the one line a missing one gets. */
 export const WEBGPU_HINT =
