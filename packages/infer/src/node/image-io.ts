@@ -3,8 +3,12 @@
  * JPEG with its EXIF orientation applied to the pixels; WebP. Pixels come back in the file's own
  * layout (channels and bit depth) so a restored image is written the way it was read.
  */
-import sharp from 'sharp';
+import type SharpModule from 'sharp';
+import { requirePeer } from './optional-peer';
 import { Pixels } from '../core/pixel-layout';
+
+/** sharp, loaded at first use (an optional peer dependency): outside any per-file error handling, so a missing one is not blamed on a file. */
+const loadSharp = () => requirePeer<typeof SharpModule>('sharp');
 
 export type ImageFormat = 'png' | 'jpeg' | 'webp';
 
@@ -29,6 +33,7 @@ export function formatOfPath(file: string): ImageFormat | undefined {
 
 /** Decodes an image file; a file that is not a whole readable image throws naming the file. */
 export async function readImage(file: string): Promise<DecodedImage> {
+  const sharp = loadSharp();
   try {
     const meta = await sharp(file, { failOn: 'warning' }).metadata();
     const format = meta.format as string;
@@ -49,6 +54,7 @@ export async function readImage(file: string): Promise<DecodedImage> {
 
 /** Encodes pixels as `format`; 16-bit pixels go to JPEG and WebP as 8-bit. */
 export async function encodeImage(pixels: Pixels, format: ImageFormat): Promise<Uint8Array> {
+  const sharp = loadSharp();
   const { width, height, channels, bitDepth, samples } = pixels;
   const sixteen = bitDepth === 16 && format === 'png';
   const input = bitDepth === 16 && !sixteen ? to8Bit(samples) : samples;

@@ -6,6 +6,7 @@ import { Restorer } from '../core/restorer';
 import { RestorerImpl } from '../core/restorer-impl';
 import { createWebRunner, OrtWebModule } from '../runtime/web-runner';
 import { locateModel, ModelFiles, verifyWeights } from './model-files';
+import { requirePeer } from './optional-peer';
 
 export async function loadRestorer(options: LoadOptions = {}): Promise<Restorer> {
   const variant = checkVariant(options.variant ?? 'S');
@@ -18,7 +19,9 @@ export async function loadRestorer(options: LoadOptions = {}): Promise<Restorer>
 }
 
 async function nodeRunner(model: ModelFiles, device: 'cpu' | 'cuda' | 'webgpu', threads?: number): Promise<ModelRunner> {
-  // Required here, not at the top, so that using onnxruntime-web under Node never loads the native addon.
+  // Required here, not at the top, so that using onnxruntime-web under Node never loads the native
+  // addon, and works without it installed (an optional peer dependency).
+  requirePeer('onnxruntime-node');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createNodeRunner } = require('../runtime/node-runner') as typeof import('../runtime/node-runner');
   return createNodeRunner(model.graph, device, threads);

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { requirePeer } from './optional-peer';
 
 /**
  * onnxruntime-web builds the page may load, each with the binary it fetches: with WebGPU (JSEP),
@@ -25,8 +26,7 @@ export const PAGE_SOURCE_DIR = path.resolve(__dirname, '..', '..', 'page');
 
 /** The page's files by URL path (without the leading slash). */
 export async function buildWebPage(): Promise<Map<string, PageFile>> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esbuild = require('esbuild') as typeof import('esbuild');
+  const esbuild = requirePeer<typeof import('esbuild')>('esbuild');
   const result = await esbuild.build({
     entryPoints: [path.join(PAGE_SOURCE_DIR, 'app.ts')],
     bundle: true,
