@@ -12,7 +12,7 @@ export type { WeightsLayout } from './onnx/weights-layout';
 export { VARIANTS, FULL, SMALL, PRESETS, presetConfig } from './models/dynet/config';
 export type { DynetConfig, Variant, Reuse } from './models/dynet/config';
 export { buildDynet, dynetForward } from './models/dynet/dynet';
-export { FAST_BUILD, REFERENCE_BUILD } from './models/dynet/build-options';
+export { FAST_BUILD, PORTABLE_BUILD, REFERENCE_BUILD } from './models/dynet/build-options';
 export type { BuildOptions } from './models/dynet/build-options';
 export { dynetParameterSpecs, graphParameterSpecs } from './models/dynet/parameters';
 export type { ParamSpec } from './models/dynet/parameters';
@@ -36,3 +36,5 @@ export { buildOptimizerGraph, adamwUpdate, stepScalars, optimizerNames, ADAMW_DE
 export type { AdamWHyper } from './training/adamw';
 export { restorationLoss, LOSS_KINDS } from './training/loss';
 export type { LossKind } from './training/loss';
+export { exportDynetOpenCv, openCvFileName } from './export/export-opencv';
+export type { OpenCvExportOptions } from './export/export-opencv';

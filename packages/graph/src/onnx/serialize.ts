@@ -4,6 +4,7 @@ import { ONNX_DTYPE } from '../ir/dtype';
 import { Graph, Value } from '../ir/graph';
 import { encodeModel, makeExternalTensor, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from './make';
 import { WeightsLayout } from './weights-layout';
+import { StateDict } from '../weights/types';
 
 export interface SerializeOptions {
   /**
@@ -11,6 +12,8 @@ export interface SerializeOptions {
    * parameters become graph inputs, as training graphs take them
    */
   weights?: WeightsLayout;
+  /** the parameters' values, stored inside the model as float32 initializers (instead of `weights`) */
+  inlineWeights?: StateDict;
   metadata: Record<string, string>;
   producerVersion: string;
 }
@@ -53,14 +56,23 @@ export function toModelProto(g: Graph, opts: SerializeOptions): onnx.IModelProto
         return makeExternalTensor(p.name, p.shape as number[], weights.location, entry.offset, weights.dtype);
       })
     : [];
+  const inline = opts.inlineWeights
+    ? params.map((p) => {
+        const t = opts.inlineWeights!.get(p.name);
+        if (!t) throw new GraphError('serialize', p.name, 'parameter has no value in the weights');
+        const data = Float32Array.from(t.data as ArrayLike<number>);
+        return makeTensor(p.name, 'float32', p.shape as number[], new Uint8Array(data.buffer));
+      })
+    : [];
   const initializers = [
     ...external,
+    ...inline,
     ...g.constants.filter((c) => used.has(c)).map((c) => makeTensor(c.name, c.dtype, c.shape as number[], rawBytes(c))),
   ];
   const graph = makeGraph(
     'dynet',
     nodes,
-    [...(weights ? [] : params), ...g.inputs].map((v) => makeValueInfo(v.name, v.dtype, v.shape)),
+    [...(weights || opts.inlineWeights ? [] : params), ...g.inputs].map((v) => makeValueInfo(v.name, v.dtype, v.shape)),
     g.outputs.map((v) => makeValueInfo(v.name, v.dtype, v.shape)),
     initializers,
   );

@@ -13,9 +13,10 @@ import { BuildOptions, FAST_BUILD } from './build-options';
 const cat = (a: Value, b: Value) => concat([a, b], 1);
 
 /** Builds the inference graph of one variant: `input` [N,3,H,W] -> `output` [N,3,H,W]. */
-export function buildDynet(config: DynetConfig, variant: Variant, opts: BuildOptions = FAST_BUILD): Graph {
+/** The inference graph; `inputShape` fixes [N,3,H,W] (default: symbolic N, H, W). */
+export function buildDynet(config: DynetConfig, variant: Variant, opts: BuildOptions = FAST_BUILD, inputShape?: readonly [number, 3, number, number]): Graph {
   const g = new Graph();
-  const inp = g.input('input', 'float32', ['N', 3, 'H', 'W']);
+  const inp = g.input('input', 'float32', inputShape ?? ['N', 3, 'H', 'W']);
   g.output(dynetForward(new ParamScope(g), inp, config, config.reuse[variant], opts), 'output');
   return g;
 }
@@ -24,7 +25,7 @@ export function dynetForward(p: ParamScope, inp: Value, c: DynetConfig, f: Reuse
   const g = p.graph;
   const d = c.dim;
   const [h1, h2, h3, h4] = c.heads;
-  const block = (heads: number): BlockSpec => ({ heads, ffnFactor: c.ffnFactor, ffnAlign: opts.ffnAlign });
+  const block = (heads: number): BlockSpec => ({ heads, ffnFactor: c.ffnFactor, ffnAlign: opts.ffnAlign, portable: opts.portable ?? false });
   const rep = (name: string, x: Value, times: number, heads: number) => repeatBlock(p, name, x, times, block(heads));
   const down = (name: string, x: Value) => module(p, name, (q) => downsample(q, x));
   const up = (name: string, x: Value) => module(p, name, (q) => upsample(q, x));

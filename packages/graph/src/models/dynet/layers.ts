@@ -2,7 +2,8 @@
 import { Value } from '../../ir/graph';
 import { conv } from '../../ops/conv';
 import { layerNormalization } from '../../ops/norm';
-import { transpose } from '../../ops/shape';
+import { add, div, mul, sqrt, sub } from '../../ops/elementwise';
+import { reshape, transpose } from '../../ops/shape';
 import { ParamScope } from './param-scope';
 
 export function channels(x: Value): number {
@@ -35,4 +36,20 @@ export function channelLayerNorm(p: ParamScope, x: Value): Value {
   const nhwc = transpose(x, [0, 2, 3, 1]);
   const y = layerNormalization(nhwc, p.get('body.weight', [c]), p.get('body.bias', [c]), 1e-5);
   return transpose(y, [0, 3, 1, 2]);
+}
+
+/**
+ * The same LayerNorm with only NCHW ops and per-channel broadcasts (BuildOptions.portable): each
+ * channel mean is a 1x1 convolution with 1/C weights, so every elementwise op sees equal shapes
+ * or a [1,C,1,1] operand.
+ */
+export function channelLayerNormPortable(p: ParamScope, x: Value): Value {
+  const c = channels(x);
+  const g = x.graph;
+  const averaging = g.constant(new Float32Array(c * c).fill(1 / c), [c, c, 1, 1], 'channel_mean');
+  const channelMean = (t: Value) => conv(t, averaging, { kernel_shape: [1, 1] });
+  const perChannel = (v: Value) => reshape(v, [1, c, 1, 1]);
+  const centred = sub(x, channelMean(x));
+  const std = sqrt(add(channelMean(mul(centred, centred)), g.constant(new Float32Array(c).fill(1e-5), [1, c, 1, 1], 'ln_eps')));
+  return add(mul(div(centred, std), perChannel(p.get('body.weight', [c]))), perChannel(p.get('body.bias', [c])));
 }

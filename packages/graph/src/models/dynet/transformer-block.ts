@@ -1,14 +1,18 @@
 /** Restormer's transformer block TB(d, h): channel attention (MDTA) and gated FFN (GDFN). */
 import { Value } from '../../ir/graph';
 import { gatedGelu, l2Normalize } from '../../ops/composite';
-import { add, mul } from '../../ops/elementwise';
+import { add, div, mul } from '../../ops/elementwise';
+import { reduceL2 } from '../../ops/reduce';
 import { matmul } from '../../ops/matmul';
 import { softmax } from '../../ops/norm';
 import { conv } from '../../ops/conv';
 import { padEnd, reshape, slice, split, transpose } from '../../ops/shape';
 import { mulDim } from '../../ir/dim';
 import { ffnHidden } from './config';
-import { channelLayerNorm, channels, conv1x1, dwconv3x3 } from './layers';
+import { channelLayerNorm, channelLayerNormPortable, channels, conv1x1, dwconv3x3 } from './layers';
+
+/** F.normalize's eps */
+const L2_EPS = 1e-12;
 import { ParamScope, module } from './param-scope';
 
 /** What distinguishes one TB(d, h) from another besides its width d. */
@@ -17,13 +21,16 @@ export interface BlockSpec {
   ffnFactor: number;
   /** see BuildOptions.ffnAlign */
   ffnAlign: number;
+  /** see BuildOptions.portable */
+  portable: boolean;
 }
 
 /** x = x + attn(norm1(x)); x = x + ffn(norm2(x)) */
 export function transformerBlock(p: ParamScope, x: Value, spec: BlockSpec): Value {
-  const normed1 = module(p, 'norm1', (q) => channelLayerNorm(q, x));
-  x = add(x, module(p, 'attn', (q) => mdta(q, normed1, spec.heads)));
-  const normed2 = module(p, 'norm2', (q) => channelLayerNorm(q, x));
+  const norm = spec.portable ? channelLayerNormPortable : channelLayerNorm;
+  const normed1 = module(p, 'norm1', (q) => norm(q, x));
+  x = add(x, module(p, 'attn', (q) => mdta(q, normed1, spec.heads, spec.portable)));
+  const normed2 = module(p, 'norm2', (q) => norm(q, x));
   return add(x, module(p, 'ffn', (q) => gdfn(q, normed2, spec.ffnFactor, spec.ffnAlign)));
 }
 
@@ -31,13 +38,14 @@ export function transformerBlock(p: ParamScope, x: Value, spec: BlockSpec): Valu
  * q, k, v = split(dwconv3x3(qkv(x)));  per head: softmax(norm(q) @ norm(k)^T * temperature) @ v;
  * then project_out. Attention runs across channels, so its cost is linear in H*W.
  */
-export function mdta(p: ParamScope, x: Value, heads: number): Value {
+export function mdta(p: ParamScope, x: Value, heads: number, portable = false): Value {
   const d = channels(x);
   const [n, , h, w] = x.shape;
   const qkv = dwconv3x3(p, 'qkv_dwconv', conv1x1(p, 'qkv', x, 3 * d));
   const toHeads = (t: Value) => reshape(t, [n, heads, d / heads, mulDim(h, w)]);
   const [q, k, v] = split(qkv, 1, [d, d, d]).map(toHeads);
-  const scores = matmul(l2Normalize(q, -1), transpose(l2Normalize(k, -1), [0, 1, 3, 2]));
+  const normalize = portable ? (t: Value) => div(t, add(reduceL2(t, [-1]), L2_EPS)) : (t: Value) => l2Normalize(t, -1, L2_EPS);
+  const scores = matmul(normalize(q), transpose(normalize(k), [0, 1, 3, 2]));
   const attn = softmax(mul(scores, p.get('temperature', [heads, 1, 1])), -1);
   const out = reshape(matmul(attn, v), [n, d, h, w]);
   return conv1x1(p, 'project_out', out, d);
