@@ -113,7 +113,7 @@ test('examples/web-restore: a web app gets neither onnxruntime-node nor sharp, b
   for (const nodeOnly of ['onnxruntime-node', 'sharp']) expect([nodeOnly, fs.existsSync(path.join(app, 'node_modules', nodeOnly))]).toEqual([nodeOnly, false]);
   // under Node, the package still loads; what needs a missing peer says which and how to install it
   const probe = spawnSync(process.execPath, ['-e', "require('@dynet/infer').readImage('x.png').catch((e) => { console.log(e.message); })"], { cwd: app, encoding: 'utf8' });
-  expect(probe.stdout.trim()).toBe('@dynet/infer: reading and writing image files needs the package sharp, an optional peer dependency: npm install sharp (README, "Packages")');
+  expect(probe.stdout.trim()).toBe('@dynet/infer: reading and writing image files needs the package sharp, an optional peer dependency: npm install sharp (docs/packages.md)');
   ok(spawnSync(process.execPath, ['build.js'], { cwd: app, encoding: 'utf8' }), 'node build.js');
   const site = path.join(app, 'dist');
   fs.copyFileSync(noisy, path.join(site, 'noisy.png'));

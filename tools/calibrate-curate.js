@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Reproduces the figures behind the default curation thresholds (README, "Data curation"): every
+ * Reproduces the figures behind the default curation thresholds (docs/curation.md): every
  * metric on the sample photos and on copies damaged by Gaussian blur, JPEG and Gaussian noise
  * (min / median / max over the photos per level, and the share each default drops), then the
  * histogram of 16x16-cell gradient energies that places the flat threshold.

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Writes the README's example degradations into docs/examples/: one 128x128 crop of a sample
+ * Writes the example degradations of docs/training-data.md into docs/examples/: one 128x128 crop of a sample
  * photo, clean and degraded as the training stream degrades it (Gaussian noise sigma 25,
  * synthetic rain, synthetic haze, two pre-training inputs), with fixed mid-range parameters.
  *

@@ -11,7 +11,7 @@ const INSTALL_HINT: Record<Device, string> = {
     ? `the CUDA execution provider did not load: unpack the kit's CUDA part set into ${process.env.DYNET_KIT} and make the CUDA 13 ` +
       `libraries findable (LD_LIBRARY_PATH, DYNET_CUDA_LIBS or nvidia-* pip wheels); ${process.env.DYNET_KIT}/tools/gpu-check.sh lists what is missing`
     : 'the CUDA execution provider is not installed; on a machine with an NVIDIA GPU and CUDA 12 run ' +
-      '`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` (see README, "Using a GPU")',
+      '`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` (see docs/gpu.md)',
   webgpu: 'the WebGPU execution provider is not available in this onnxruntime-node build on this machine',
 };
 
@@ -19,7 +19,7 @@ const INSTALL_HINT: Record<Device, string> = {
 const NO_ADAPTER =
   'no WebGPU adapter on this machine: onnxruntime-node\'s WebGPU runs on Vulkan, which needs the Vulkan loader ' +
   '(Debian: libvulkan1) and a Vulkan driver: a GPU driver\'s ICD, or for testing without a GPU SwiftShader ' +
-  '(VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json from Debian\'s chromium; README, "Using a GPU")';
+  '(VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json from Debian\'s chromium; docs/gpu.md)';
 
 /** Extra session settings: `profilePrefix` turns on ORT's profiler, writing PREFIX_<time>.json. */
 export interface SessionExtras {
@@ -33,7 +33,7 @@ export function sessionOptions(device: Device, threads?: number, extras: Session
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
     // errors only: under WebGPU, ORT warns at every session that it keeps some nodes on the CPU
-    // (shape arithmetic, the L1 gradient's Sign; README, "Using a GPU")
+    // (shape arithmetic, the L1 gradient's Sign; docs/gpu.md)
     logSeverityLevel: 3,
     // Training graphs keep most activations alive until the backward pass. The memory pattern
     // plans one block for all of them on top of the first run's allocations, nearly doubling

@@ -16,7 +16,7 @@ export function requirePeer<T>(name: 'onnxruntime-node' | 'sharp' | 'esbuild'): 
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'MODULE_NOT_FOUND' && e.message.includes(`'${name}'`)) {
-      throw new Error(`@dynet/infer: ${PURPOSE[name]} needs the package ${name}, an optional peer dependency: npm install ${name} (README, "Packages")`);
+      throw new Error(`@dynet/infer: ${PURPOSE[name]} needs the package ${name}, an optional peer dependency: npm install ${name} (docs/packages.md)`);
     }
     throw err;
   }

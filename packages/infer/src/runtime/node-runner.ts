@@ -15,13 +15,13 @@ const CUDA_HINT = process.env.DYNET_KIT
   ? `the CUDA execution provider did not load: unpack the kit's CUDA part set into ${process.env.DYNET_KIT} and make the CUDA 13 ` +
     `libraries findable (LD_LIBRARY_PATH, DYNET_CUDA_LIBS or nvidia-* pip wheels); ${process.env.DYNET_KIT}/tools/gpu-check.sh lists what is missing`
   : 'the CUDA execution provider is not installed: on a machine with CUDA 12 run ' +
-    '`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` (README, "Using a GPU")';
+    '`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install` (docs/gpu.md)';
 
 /** What Dawn needs to find an adapter, for the one line a missing one gets. */
 export const WEBGPU_HINT =
   'no WebGPU adapter on this machine: onnxruntime-node\'s WebGPU runs on Vulkan, which needs the Vulkan loader ' +
   '(Debian: libvulkan1) and a Vulkan driver: a GPU driver\'s ICD, or for testing without a GPU SwiftShader ' +
-  '(VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json from Debian\'s chromium; README, "Using a GPU")';
+  '(VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json from Debian\'s chromium; docs/gpu.md)';
 
 export async function createNodeRunner(modelFile: string, device: NodeDevice, threads?: number): Promise<ModelRunner> {
   if (device === 'cuda' && !cudaProviderInstalled()) throw new Error(`${modelFile}: ${CUDA_HINT}`);

@@ -7,7 +7,7 @@ import { NIQE_FEATURES, NiqeModel } from './niqe';
 
 export const NIQE_MODEL_FORMAT = 'dynet-niqe-model';
 
-/** The model fitted on the 72 sample photos (README, "Data curation"), shipped in packages/train/models. */
+/** The model fitted on the 72 sample photos (docs/curation.md), shipped in packages/train/models. */
 export const DEFAULT_NIQE_MODEL = path.resolve(__dirname, '..', '..', 'models', 'niqe-photos.json');
 
 export interface NiqeModelFile extends NiqeModel {

@@ -1,6 +1,6 @@
 /**
  * Curation settings and their defaults. The thresholds were chosen on the 72 sample photos and
- * copies of them damaged by Gaussian blur, JPEG and Gaussian noise (README, "Data curation"; figures
+ * copies of them damaged by Gaussian blur, JPEG and Gaussian noise (docs/curation.md; figures
  * reproduced by tools/calibrate-curate.js).
  */
 

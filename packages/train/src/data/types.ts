@@ -6,7 +6,7 @@ export interface DataOptions {
   task: TaskName;
   /** folders of clean images (denoise, synthetic rain/haze, pretrain, all-in-one), searched recursively */
   clean?: string[];
-  /** paired folders for real deraining/dehazing data, in the layouts documented in the README */
+  /** paired folders for real deraining/dehazing data, in the layouts documented in docs/training-data.md */
   derain?: string;
   dehaze?: string;
   /** use synthetic rain/haze made from the clean images when no paired folder is given (default true) */
