@@ -5,7 +5,8 @@ import type { Argv } from 'yargs';
 export function withModel<T>(y: Argv<T>) {
   return y
     .option('model', { type: 'string', default: DEFAULT_MODEL_DIR, describe: 'folder written by `dynet export` (dynet-s.onnx, dynet-l.onnx, dynet.weights.bin)' })
-    .option('variant', { type: 'string', default: 'S', describe: 'S (DyNet-S) or L (DyNet-L)' });
+    .option('variant', { type: 'string', default: 'S', describe: 'S (DyNet-S) or L (DyNet-L)' })
+    .option('depth', { type: 'string', describe: 'run dynet-any.onnx at these reuse counts per level, each 1 to 8 (2,3,3,4 = DyNet-S, 4,6,6,8 = DyNet-L); overrides --variant' });
 }
 
 export function withRuntime<T>(y: Argv<T>) {
@@ -25,6 +26,7 @@ export function withTiles<T>(y: Argv<T>, fallback: string = `${DEFAULT_TILE}`) {
 export interface InferArgs {
   model: string;
   variant: string;
+  depth?: string;
   device: 'cpu' | 'cuda' | 'webgpu' | 'wasm';
   threads?: number;
   tile?: number;

@@ -14,6 +14,19 @@ export function configOf(preset: string): DynetConfig {
   return presetConfig(preset);
 }
 
+/** --variant of export: S, L or any (dynet-any.onnx, the depth an input). */
+export function exportVariantOf(v: string): Variant | 'any' {
+  return v.toLowerCase() === 'any' ? 'any' : variantOf(v);
+}
+
+/** --depth 2,3,3,4: four reuse counts (checked by @dynet/infer's checkDepth when the model loads). */
+export function depthOf(v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  const counts = v.split(',').map((c) => Number(c.trim()));
+  if (counts.length !== 4 || counts.some((c) => !Number.isInteger(c))) throw new RangeError(`--depth takes four whole numbers, one per level, e.g. 2,3,3,4; got '${v}'`);
+  return counts;
+}
+
 export function variantOf(v: string): Variant {
   const up = v.toUpperCase();
   if (up !== 'S' && up !== 'L') throw new RangeError(`--variant must be S or L, got '${v}'`);

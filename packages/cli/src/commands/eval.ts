@@ -1,7 +1,7 @@
 import { EVAL_TASKS, EvalReport, EvalTask, evaluate, loadRestorer, NOISE_SIGMAS, Restorer } from '@dynet/infer';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { InferArgs, withModel, withRuntime, withTiles } from '../infer-options';
-import { variantOf } from '../options';
+import { depthOf, variantOf } from '../options';
 
 export const command = 'eval';
 export const describe = "PSNR and SSIM on a test set with the authors' protocol";
@@ -30,7 +30,7 @@ type Args = ArgumentsCamelCase<
 export async function handler(args: Args): Promise<void> {
   if (args.task === 'denoise' && args.sigma === undefined) throw new RangeError('--task denoise needs --sigma 15, 25 or 50');
   let restorer: Restorer | undefined;
-  if (!args.identity) restorer = await loadRestorer({ model: args.model, variant: variantOf(args.variant), device: args.device, threads: args.threads });
+  if (!args.identity) restorer = await loadRestorer({ model: args.model, variant: variantOf(args.variant), depth: depthOf(args.depth), device: args.device, threads: args.threads });
   try {
     const report = await evaluate({
       task: args.task,

@@ -1,15 +1,15 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { dynetParameterSpecs, exportDynet, exportDynetOpenCv, initParameters, WEIGHTS_DTYPES, WeightsDType } from '@dynet/graph';
+import { dynetParameterSpecs, exportDynet, exportDynetOpenCv, initParameters, Variant, WEIGHTS_DTYPES, WeightsDType } from '@dynet/graph';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { configOf, variantOf, readWeights, withPreset, withWeightReading } from '../options';
+import { configOf, exportVariantOf, readWeights, withPreset, withWeightReading } from '../options';
 
 export const command = 'export';
 export const describe = 'write DyNet-S and/or DyNet-L as ONNX graphs sharing one external weights file';
 
 export function builder(y: Argv) {
   return withWeightReading(withPreset(y))
-    .option('variant', { type: 'string', array: true, default: ['S', 'L'], describe: 'S, L or both (--variant S L)' })
+    .option('variant', { type: 'string', array: true, default: ['S', 'L'], describe: 'S, L, any (dynet-any.onnx: the reuse counts are an input, `depth`), or several (--variant S L any)' })
     .option('weights', { type: 'string', describe: 'checkpoint: Lightning .ckpt, .pth state dict or .safetensors' })
     .option('seed', { type: 'number', default: 0, describe: 'seed of the PyTorch-style initialisation when no --weights' })
     .option('weights-dtype', { choices: WEIGHTS_DTYPES, default: 'float32' as WeightsDType, describe: 'how dynet.weights.bin stores values: float16 halves the file (the graphs still compute in float32)' })
@@ -25,12 +25,13 @@ type Args = ArgumentsCamelCase<{ allowGlobal: string[]; preset: string; variant:
 export function handler(args: Args): void {
   const size = args.target === 'opencv' ? openCvSize(args) : undefined;
   const config = configOf(args.preset);
-  const variants = [...new Set(args.variant.map(variantOf))];
+  const variants = [...new Set(args.variant.map(exportVariantOf))];
   const specs = dynetParameterSpecs(config);
   const weights = args.weights ? readWeights(args.weights, specs, args.allowGlobal) : initParameters(specs, args.seed);
   const source = args.weights ? path.basename(args.weights) : `init seed ${args.seed}`;
   if (size) {
-    for (const f of exportDynetOpenCv({ config, variants, outDir: args.out, weights, source, size })) console.log(`wrote ${f} (${(fs.statSync(f).size / 1e6).toFixed(2)} MB)`);
+    if (variants.includes('any')) throw new RangeError('--target opencv writes S and L only (OpenCV DNN 4.6 runs no Loop)');
+    for (const f of exportDynetOpenCv({ config, variants: variants.filter((v): v is Variant => v !== 'any'), outDir: args.out, weights, source, size })) console.log(`wrote ${f} (${(fs.statSync(f).size / 1e6).toFixed(2)} MB)`);
     return;
   }
   const tiles = args.tile === undefined ? undefined : checkedTiles(args.tile, args.tileOverlap ?? Math.floor(args.tile / 4));

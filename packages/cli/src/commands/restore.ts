@@ -2,7 +2,7 @@ import { findImages, loadRestorer, planRestore, readImage, restoreImageFile, Sta
 import { SingleBar } from 'cli-progress';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { InferArgs, withModel, withRuntime, withTiles } from '../infer-options';
-import { variantOf } from '../options';
+import { depthOf, variantOf } from '../options';
 
 export const command = 'restore <inputs..>';
 export const describe = 'restore images (PNG, JPEG, WebP; files or folders) with DyNet';
@@ -18,7 +18,7 @@ type Args = ArgumentsCamelCase<InferArgs & { inputs: string[]; out: string }>;
 export async function handler(args: Args): Promise<void> {
   const jobs = planRestore(findImages(args.inputs), args.out);
   for (const job of jobs) await readImage(job.input); // refuse unreadable inputs before any work
-  const restorer = await loadRestorer({ model: args.model, variant: variantOf(args.variant), device: args.device, threads: args.threads });
+  const restorer = await loadRestorer({ model: args.model, variant: variantOf(args.variant), depth: depthOf(args.depth), device: args.device, threads: args.threads });
   const t0 = Date.now();
   const bar = new SingleBar({ format: 'restoring {bar} {value}/{total} images | {file} {tiles}', stream: process.stderr, hideCursor: true });
   bar.start(jobs.length, 0, { file: '', tiles: '' });

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { atomicWriteFileSync } from '../io/atomic-write';
 import { DynetConfig, Variant } from '../models/dynet/config';
-import { buildDynet } from '../models/dynet/dynet';
+import { ANY_DEPTH_RANGE, buildDynet, buildDynetAnyDepth } from '../models/dynet/dynet';
 import { BuildOptions, FAST_BUILD } from '../models/dynet/build-options';
 import { graphParameterSpecs } from '../models/dynet/parameters';
 import { serializeGraph } from '../onnx/serialize';
@@ -17,13 +17,16 @@ import { VERSION } from '../version';
 
 export const WEIGHTS_FILE = 'dynet.weights.bin';
 
-export function graphFileName(variant: Variant): string {
+/** S, L, or 'any': one graph that takes the reuse counts as an input (`depth`). */
+export type ExportVariant = Variant | 'any';
+
+export function graphFileName(variant: ExportVariant): string {
   return `dynet-${variant.toLowerCase()}.onnx`;
 }
 
 export interface ExportOptions {
   config: DynetConfig;
-  variants: readonly Variant[];
+  variants: readonly ExportVariant[];
   outDir: string;
   /** parameters by state-dict name (at least those on the forward path) */
   weights: StateDict;
@@ -43,7 +46,8 @@ export interface ExportResult {
 }
 
 export function exportDynet(opts: ExportOptions): ExportResult {
-  const graphs = opts.variants.map((v) => ({ variant: v, graph: buildDynet(opts.config, v, opts.build ?? FAST_BUILD) }));
+  const build = opts.build ?? FAST_BUILD;
+  const graphs = opts.variants.map((v) => ({ variant: v, graph: v === 'any' ? buildDynetAnyDepth(opts.config, build) : buildDynet(opts.config, v, build) }));
   const specs = graphParameterSpecs(graphs[0].graph).filter((s) => s.onForwardPath);
   const layout = layoutWeights(WEIGHTS_FILE, specs, opts.weightsDType ?? 'float32');
   const weightBytes = encodeWeights(layout, opts.weights);
@@ -64,10 +68,19 @@ export function exportDynet(opts: ExportOptions): ExportResult {
   return { files: [weightsPath, ...encoded.map((e) => e.file)], weightsSha256 };
 }
 
-function graphMetadata(opts: ExportOptions, variant: Variant, weightsSha256: string): Record<string, string> {
+function graphMetadata(opts: ExportOptions, variant: ExportVariant, weightsSha256: string): Record<string, string> {
+  const { min, max } = ANY_DEPTH_RANGE;
   return {
     'dynet.variant': variant,
-    'dynet.reuse': JSON.stringify(opts.config.reuse[variant]),
+    ...(variant === 'any'
+      ? {
+          'dynet.depth': `depth: int64 [4], the reuse count of each level's shared block, each ${min} to ${max} (not checked by the graph); ` +
+            `${opts.config.reuse.S.join(',')} computes DyNet-S, ${opts.config.reuse.L.join(',')} DyNet-L`,
+          'dynet.depth_range': JSON.stringify([min, max]),
+          'dynet.reuse_S': JSON.stringify(opts.config.reuse.S),
+          'dynet.reuse_L': JSON.stringify(opts.config.reuse.L),
+        }
+      : { 'dynet.reuse': JSON.stringify(opts.config.reuse[variant]) }),
     'dynet.config': JSON.stringify(opts.config),
     'dynet.input': 'input: float32 [N,3,H,W] in [0,1]; any N; H and W multiples of 8',
     'dynet.weights_file': WEIGHTS_FILE,

@@ -2,7 +2,14 @@ import { GraphError } from '../errors';
 import { Dim, SymDim, dimToString } from './dim';
 import { DType } from './dtype';
 
-export type AttrValue = number | number[] | string;
+/** A node's subgraph (Loop's body): its own inputs, outputs and nodes; it may read any outer value by name. */
+export interface Subgraph {
+  readonly inputs: readonly Value[];
+  readonly outputs: readonly Value[];
+  readonly nodes: readonly Node[];
+}
+
+export type AttrValue = number | number[] | string | { readonly subgraph: Subgraph };
 export type Attrs = Record<string, AttrValue>;
 
 export type ValueKind = 'input' | 'param' | 'const' | 'node';
@@ -125,6 +132,11 @@ export class Graph {
 
   ints(values: readonly number[]): Value {
     return this.constant(BigInt64Array.from(values.map(BigInt)), [values.length], 'ints');
+  }
+
+  /** A value a subgraph receives from its node (e.g. Loop's iteration number): named here, not a graph input. */
+  subgraphInput(name: string, dtype: DType, shape: readonly Dim[]): Value {
+    return new Value(this, this.freshName(name), dtype, shape, 'input');
   }
 
   output(v: Value, name: string): void {

@@ -15,8 +15,15 @@ export const IR_VERSION = 8;
 
 const ATTR_TYPE = onnx.AttributeProto.AttributeType;
 
+/** A GRAPH attribute (Loop's body), its GraphProto made by the caller. */
+export function makeGraphAttribute(opType: string, name: string, g: onnx.IGraphProto): onnx.IAttributeProto {
+  if (opSchema(opType).attrs[name] !== 'graph') throw new TypeError(`attribute '${name}' of op '${opType}' is not a graph`);
+  return { name, type: ATTR_TYPE.GRAPH, g };
+}
+
 export function makeAttribute(opType: string, name: string, value: AttrValue): onnx.IAttributeProto {
   const type = opSchema(opType).attrs[name];
+  if (type === 'graph' || typeof value === 'object' && !Array.isArray(value)) throw new TypeError(`attribute '${name}' of op '${opType}': graphs go through makeGraphAttribute`);
   const bad = () => new TypeError(`attribute '${name}' of op '${opType}' must be ${type}, got ${JSON.stringify(value)}`);
   const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v);
   if (type === 'int' && !isInt(value)) throw bad();
@@ -43,11 +50,12 @@ export function makeNode(
   outputs: string[],
   name: string,
   attrs: Record<string, AttrValue>,
+  graphs: Record<string, onnx.IGraphProto> = {},
 ): onnx.INodeProto {
   opSchema(opType); // throws for an op outside the vocabulary
-  const attribute = Object.keys(attrs)
+  const attribute = [...Object.keys(attrs).filter((k) => !(k in graphs)), ...Object.keys(graphs)]
     .sort()
-    .map((k) => makeAttribute(opType, k, attrs[k]));
+    .map((k) => (k in graphs ? makeGraphAttribute(opType, k, graphs[k]) : makeAttribute(opType, k, attrs[k])));
   return { input: inputs, output: outputs, name, opType, domain: '', attribute };
 }
 

@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
 import { GraphError } from '../errors';
 import { ONNX_DTYPE } from '../ir/dtype';
-import { Graph, Value } from '../ir/graph';
+import { Graph, Node, Value } from '../ir/graph';
 import { encodeModel, makeExternalTensor, makeGraph, makeModel, makeNode, makeTensor, makeValueInfo } from './make';
 import { WeightsLayout } from './weights-layout';
 import { StateDict } from '../weights/types';
@@ -38,17 +38,20 @@ export function toModelProto(g: Graph, opts: SerializeOptions): onnx.IModelProto
   // Stored as float16, a parameter keeps its state-dict name and a Cast gives the nodes float32.
   const half = weights?.dtype === 'float16' ? new Set(params) : new Set<Value>();
   const casts = [...half].map((p) => makeNode('Cast', [p.name], [castName(p.name)], `${p.name}/cast`, { to: ONNX_DTYPE.float32 }));
-  const nodes = casts.concat(
-    g.nodes.map((n) =>
-      makeNode(
-        n.opType,
-        n.inputs.map((v) => (!v ? '' : half.has(v) ? castName(v.name) : v.name)),
-        n.outputs.map((v) => v.name),
-        n.name,
-        n.attrs,
-      ),
-    ),
-  );
+  const inputName = (v: Value | null) => (!v ? '' : half.has(v) ? castName(v.name) : v.name);
+  const nodeProtos = (nodes: readonly Node[]): onnx.INodeProto[] =>
+    nodes.map((n) => {
+      // a subgraph (Loop's body) reads outer values, parameters included, by name
+      const graphs: Record<string, onnx.IGraphProto> = {};
+      for (const [k, a] of Object.entries(n.attrs)) {
+        if (typeof a !== 'object' || Array.isArray(a)) continue;
+        const { inputs, outputs, nodes: body } = a.subgraph;
+        const info = (v: Value) => makeValueInfo(v.name, v.dtype, v.shape);
+        graphs[k] = makeGraph(`${n.name}/${k}`, nodeProtos(body), inputs.map(info), outputs.map(info), []);
+      }
+      return makeNode(n.opType, n.inputs.map(inputName), n.outputs.map((v) => v.name), n.name, n.attrs, graphs);
+    });
+  const nodes = casts.concat(nodeProtos(g.nodes));
   const external = weights
     ? params.map((p) => {
         const entry = weights.entries.get(p.name);
@@ -80,8 +83,25 @@ export function toModelProto(g: Graph, opts: SerializeOptions): onnx.IModelProto
 }
 
 function usedValues(g: Graph): Set<Value> {
-  const used = new Set<Value>();
-  for (const n of g.nodes) for (const v of n.inputs) if (v) used.add(v);
+  const used = new Set<Value>(readValues(g.nodes));
   for (const v of g.outputs) used.add(v);
   return used;
+}
+
+/** Every value a node reads, inside subgraphs too. */
+export function readValues(nodes: readonly Node[]): Set<Value> {
+  const read = new Set<Value>();
+  const visit = (ns: readonly Node[]) => {
+    for (const n of ns) {
+      for (const v of n.inputs) if (v) read.add(v);
+      for (const a of Object.values(n.attrs)) {
+        if (typeof a === 'object' && !Array.isArray(a)) {
+          visit(a.subgraph.nodes);
+          for (const v of a.subgraph.outputs) read.add(v);
+        }
+      }
+    }
+  };
+  visit(nodes);
+  return read;
 }

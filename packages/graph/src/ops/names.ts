@@ -3,7 +3,7 @@
  * optional one) and the ONNX type of each attribute. Helpers, serialisation and the cost model
  * read it; serialisation refuses an op or attribute that is not declared here.
  */
-export type AttrType = 'int' | 'ints' | 'float' | 'string';
+export type AttrType = 'int' | 'ints' | 'float' | 'string' | 'graph';
 
 export interface OpSchema {
   inputs: readonly string[];
@@ -54,6 +54,9 @@ export const OP_SCHEMAS = {
   Pad: { inputs: ['data', 'pads', 'constant_value?'], attrs: { mode: 'string' } },
   Shape: { inputs: ['data'], attrs: { end: 'int', start: 'int' } },
   DepthToSpace: { inputs: ['input'], attrs: { blocksize: 'int', mode: 'string' } },
+  Gather: { inputs: ['data', 'indices'], attrs: { axis: 'int' } },
+  // the repeated blocks of dynet-any.onnx (ops/control.ts)
+  Loop: { inputs: ['M?', 'cond?', 'v_initial...'], attrs: { body: 'graph' } },
   Resize: {
     inputs: ['X', 'roi?', 'scales?', 'sizes?'],
     attrs: { coordinate_transformation_mode: 'string', mode: 'string' },

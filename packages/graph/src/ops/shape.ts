@@ -152,3 +152,11 @@ export function pixelUnshuffle(x: Value, r: number): Value {
   const moved = transpose(split6, [0, 1, 3, 5, 2, 4]);
   return reshape(moved, [n, mulDim(c, r * r), hr, wr]);
 }
+
+/** Element `index` of a 1-D tensor, as a scalar (Gather on axis 0). */
+export function element(x: Value, index: number): Value {
+  const g = x.graph;
+  if (x.rank !== 1) throw new GraphError('Gather', g.pendingNodeName('Gather'), 'element() takes a 1-D tensor', { x: x.shape });
+  const indices = g.constant(BigInt64Array.from([BigInt(index)]), [], 'index');
+  return g.addNode('Gather', [x, indices], { axis: 0 }, [{ dtype: x.dtype, shape: [] }])[0];
+}

@@ -11,6 +11,12 @@ export const DEVICES: readonly Device[] = ['auto', 'cpu', 'cuda', 'webgpu', 'was
 
 export type ModelVariant = 'S' | 'L';
 
+/** A graph file of an exported folder: S, L, or 'any' (dynet-any.onnx, which takes the depth as an input). */
+export type GraphKind = ModelVariant | 'any';
+
+/** The reuse counts dynet-any.onnx takes per level (its metadata `dynet.depth_range`). */
+export const DEPTH_RANGE = { min: 1, max: 8 } as const;
+
 export interface LoadOptions {
   /**
    * The folder `dynet export` wrote (dynet-s.onnx, dynet-l.onnx, dynet.weights.bin).
@@ -20,6 +26,11 @@ export interface LoadOptions {
   model?: string;
   /** Which graph of the folder: 'S' (default) or 'L'. Both. */
   variant?: ModelVariant;
+  /**
+   * Run dynet-any.onnx at this depth instead: each level's reuse count f, four integers from 1
+   * to 8 (2,3,3,4 computes DyNet-S, 4,6,6,8 DyNet-L). Overrides `variant`. Both.
+   */
+  depth?: readonly number[];
   /** Where the graph runs; see Device. Both. */
   device?: Device;
   /**
@@ -37,7 +48,7 @@ export interface LoadOptions {
 }
 
 /** The graph file of a variant in an exported folder. */
-export function graphFileName(variant: ModelVariant): string {
+export function graphFileName(variant: GraphKind): string {
   return `dynet-${variant.toLowerCase()}.onnx`;
 }
 
@@ -45,4 +56,13 @@ export function checkVariant(v: string): ModelVariant {
   const up = v.toUpperCase();
   if (up !== 'S' && up !== 'L') throw new RangeError(`variant must be S or L, got '${v}'`);
   return up;
+}
+
+/** Four whole reuse counts within DEPTH_RANGE, or a RangeError saying what is wrong. */
+export function checkDepth(depth: readonly number[]): number[] {
+  const { min, max } = DEPTH_RANGE;
+  if (depth.length !== 4 || !depth.every((d) => Number.isInteger(d) && d >= min && d <= max)) {
+    throw new RangeError(`depth must be four whole reuse counts from ${min} to ${max}, one per level (2,3,3,4 is DyNet-S, 4,6,6,8 DyNet-L), got ${depth.join(',')}`);
+  }
+  return [...depth];
 }

@@ -12,8 +12,9 @@ export class RestorerImpl implements Restorer {
   constructor(
     private readonly runner: ModelRunner,
     readonly metadata: Readonly<Record<string, string>>,
+    depth?: readonly number[],
   ) {
-    this.variant = metadata['dynet.variant'] ?? '?';
+    this.variant = depth ? `any (depth ${depth.join(',')})` : metadata['dynet.variant'] ?? '?';
     this.backend = runner.backend;
   }
 

@@ -2,7 +2,7 @@
 import { PlanarImage } from './planar-image';
 
 export interface Restorer {
-  /** 'S' or 'L' as the graph's metadata records it ('?' if absent) */
+  /** 'S' or 'L' as the graph's metadata records it ('?' if absent), or 'any (depth 2,3,3,4)' for dynet-any.onnx at a depth */
   readonly variant: string;
   /** what runs the graph, e.g. 'onnxruntime-node cpu' */
   readonly backend: string;

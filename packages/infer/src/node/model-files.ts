@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { graphFileName, ModelVariant } from '../core/load-options';
+import { GraphKind, graphFileName } from '../core/load-options';
 import { readModelMetadataOf } from '../core/model-metadata';
 import { checkWeightsDigest, WEIGHTS_FILE_PROP } from '../core/weights-check';
 import { DEFAULT_MODEL_DIR } from './default-model';
@@ -18,14 +18,14 @@ export interface ModelFiles {
   readonly weights?: { readonly name: string; readonly file: string };
 }
 
-export function locateModel(dir: string | undefined, variant: ModelVariant): ModelFiles {
+export function locateModel(dir: string | undefined, variant: GraphKind): ModelFiles {
   const folder = dir ?? DEFAULT_MODEL_DIR;
   const graph = path.join(folder, graphFileName(variant));
   if (!fs.existsSync(graph)) {
     if (path.resolve(folder) === DEFAULT_MODEL_DIR) {
-      throw new Error(`${graph}: the bundled model is DyNet-S only (it was trained as S); pass --model DIR for a DyNet-${variant} model written by \`npx dynet export\``);
+      throw new Error(`${graph}: the bundled model is DyNet-S only (it was trained as S); pass --model DIR for a DyNet-${variant} model written by \`npx dynet export${variant === 'any' ? ' --variant any' : ''}\``);
     }
-    throw new Error(`${graph}: no DyNet-${variant} model there; write one with \`npx dynet export\` or pass --model DIR`);
+    throw new Error(`${graph}: no DyNet-${variant} model there; write one with \`npx dynet export${variant === 'any' ? ' --variant any' : ''}\` or pass --model DIR`);
   }
   const graphBytes = fs.readFileSync(graph);
   const metadata = readModelMetadataOf(graphBytes, graph);

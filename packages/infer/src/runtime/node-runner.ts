@@ -23,7 +23,7 @@ export const WEBGPU_HINT =
   '(Debian: libvulkan1) and a Vulkan driver: a GPU driver\'s ICD, or for testing without a GPU SwiftShader ' +
   '(VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json from Debian\'s chromium; docs/gpu.md)';
 
-export async function createNodeRunner(modelFile: string, device: NodeDevice, threads?: number): Promise<ModelRunner> {
+export async function createNodeRunner(modelFile: string, device: NodeDevice, threads?: number, depth?: readonly number[]): Promise<ModelRunner> {
   if (device === 'cuda' && !cudaProviderInstalled()) throw new Error(`${modelFile}: ${CUDA_HINT}`);
   let session: ort.InferenceSession;
   try {
@@ -44,8 +44,13 @@ export async function createNodeRunner(modelFile: string, device: NodeDevice, th
     if (device === 'webgpu' && /adapter/i.test(why)) throw new Error(`--device webgpu: ${WEBGPU_HINT}`);
     throw new Error(`${modelFile}: onnxruntime-node (${device}) could not load the model: ${why}`);
   }
-  OrtRunner.checkSignature(session, modelFile);
-  return new OrtRunner(`onnxruntime-node ${device}`, session, ort.Tensor as unknown as ConstructorParameters<typeof OrtRunner>[2]);
+  try {
+    OrtRunner.checkSignature(session, modelFile, depth !== undefined);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+  return new OrtRunner(`onnxruntime-node ${device}`, session, ort.Tensor as unknown as ConstructorParameters<typeof OrtRunner>[2], depth);
 }
 
 /** Whether onnxruntime-node's CUDA provider library was installed beside its binding. */

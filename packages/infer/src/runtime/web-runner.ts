@@ -22,6 +22,7 @@ export async function createWebRunner(
   source: WebModelSource,
   device: 'wasm' | 'webgpu',
   threads?: number,
+  depth?: readonly number[],
 ): Promise<ModelRunner> {
   if (threads !== undefined) ort.env.wasm.numThreads = threads;
   let session: OrtWeb.InferenceSession;
@@ -34,6 +35,11 @@ export async function createWebRunner(
   } catch (err) {
     throw new Error(`${source.name}: onnxruntime-web (${device}) could not load the model: ${firstLine(err)}`);
   }
-  OrtRunner.checkSignature(session, source.name);
-  return new OrtRunner(`onnxruntime-web ${device}`, session, ort.Tensor as unknown as ConstructorParameters<typeof OrtRunner>[2]);
+  try {
+    OrtRunner.checkSignature(session, source.name, depth !== undefined);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+  return new OrtRunner(`onnxruntime-web ${device}`, session, ort.Tensor as unknown as ConstructorParameters<typeof OrtRunner>[2], depth);
 }

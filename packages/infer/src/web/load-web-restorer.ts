@@ -3,7 +3,7 @@
  * graph and the weights file it names, checks the weights' sha256, and picks WebGPU when the
  * browser offers an adapter (device 'auto'), wasm otherwise or when WebGPU fails to start.
  */
-import { checkVariant, graphFileName, LoadOptions } from '../core/load-options';
+import { checkDepth, checkVariant, graphFileName, LoadOptions } from '../core/load-options';
 import { readModelMetadataOf } from '../core/model-metadata';
 import { Restorer } from '../core/restorer';
 import { RestorerImpl } from '../core/restorer-impl';
@@ -13,8 +13,9 @@ import { createWebRunner, OrtWebModule } from '../runtime/web-runner';
 export async function loadWebRestorer(ort: OrtWebModule, options: LoadOptions): Promise<Restorer> {
   if (!options.model) throw new TypeError("option 'model' (the URL of the model folder) is required in the browser");
   const variant = checkVariant(options.variant ?? 'S');
+  const depth = options.depth && checkDepth(options.depth);
   const base = options.model.endsWith('/') ? options.model : `${options.model}/`;
-  const graphUrl = `${base}${graphFileName(variant)}`;
+  const graphUrl = `${base}${graphFileName(depth ? 'any' : variant)}`;
   const bytes = await fetchBytes(graphUrl);
   const metadata = readModelMetadataOf(bytes, graphUrl);
   const weightsName = metadata[WEIGHTS_FILE_PROP];
@@ -31,13 +32,13 @@ export async function loadWebRestorer(ort: OrtWebModule, options: LoadOptions): 
   }
   if (device === 'auto' && (await hasWebGpu())) {
     try {
-      return new RestorerImpl(await createWebRunner(ort, source, 'webgpu', options.threads), metadata);
+      return new RestorerImpl(await createWebRunner(ort, source, 'webgpu', options.threads, depth), metadata, depth);
     } catch {
       // WebGPU present but unusable for this graph: fall back to wasm.
     }
   }
   const chosen = device === 'auto' ? 'wasm' : device;
-  return new RestorerImpl(await createWebRunner(ort, source, chosen, options.threads), metadata);
+  return new RestorerImpl(await createWebRunner(ort, source, chosen, options.threads, depth), metadata, depth);
 }
 
 /** Whether the environment offers a WebGPU adapter. */

@@ -1,4 +1,5 @@
 /** The parameter set of a configuration, derived from the built graph so the two cannot drift. */
+import { readValues } from '../../onnx/serialize';
 import { Graph, Value } from '../../ir/graph';
 import { DynetConfig } from './config';
 import { buildDynet } from './dynet';
@@ -16,7 +17,6 @@ export function dynetParameterSpecs(config: DynetConfig): ParamSpec[] {
 }
 
 export function graphParameterSpecs(g: Graph): ParamSpec[] {
-  const used = new Set<Value>();
-  for (const n of g.nodes) for (const v of n.inputs) if (v) used.add(v);
+  const used = readValues(g.nodes);
   return [...g.params.values()].map((v) => ({ name: v.name, shape: v.shape as number[], onForwardPath: used.has(v) }));
 }

@@ -8,6 +8,7 @@ import { softmax } from '../../ops/norm';
 import { conv } from '../../ops/conv';
 import { padEnd, reshape, slice, split, transpose } from '../../ops/shape';
 import { mulDim } from '../../ir/dim';
+import { loop } from '../../ops/control';
 import { ffnHidden } from './config';
 import { channelLayerNorm, channelLayerNormPortable, channels, conv1x1, dwconv3x3 } from './layers';
 
@@ -85,4 +86,9 @@ export function repeatBlock(p: ParamScope, name: string, x: Value, times: number
     x = module(p, name, (q) => transformerBlock(q, x, spec), `${name}@${i}`);
   }
   return x;
+}
+
+/** rep(B, f) with f a runtime int64 scalar: the block once, inside an ONNX Loop run f times. */
+export function loopBlock(p: ParamScope, name: string, x: Value, times: Value, spec: BlockSpec): Value {
+  return loop(times, x, (xi) => module(p, name, (q) => transformerBlock(q, xi, spec), `${name}@loop`));
 }

@@ -1,0 +1,98 @@
+/**
+ * dynet-any.onnx (issue 16): one graph whose reuse counts are an input. Exported beside S and L
+ * from the authors' reference checkpoint, at depth 2,3,3,4 and 4,6,6,8 it equals the unrolled
+ * DyNet-S and DyNet-L graphs within 1e-5 on both reference inputs, on onnxruntime-node and on
+ * onnxruntime-web (wasm); it passes onnx.checker's full check; the folder stays within 1.02x of
+ * one weight set; other depths from 1 to 8 run, and depths outside that are refused.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readNpy } from '@dynet/graph';
+import { loadRestorer, readImage, Restorer } from '@dynet/infer';
+import { CHECKPOINT, REFERENCE, ROOT, dynet, maxAbsDiff, tmpDir } from './helpers';
+
+const TOLERANCE = 1e-5;
+const DEPTHS = { S: [2, 3, 3, 4], L: [4, 6, 6, 8] } as const;
+let dir: string;
+let model: string;
+
+beforeAll(() => {
+  dir = tmpDir('any-depth');
+  model = path.join(dir, 'model');
+  const r = dynet(['export', '--weights', CHECKPOINT, '--variant', 'S', 'L', 'any', '-o', model]);
+  if (r.status !== 0) throw new Error(`dynet export --variant S L any failed: ${r.stderr}`);
+}, 120_000);
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('S, L and any share one weights file: the folder is at most 1.02x of it; any passes onnx.checker (full) and records its depth range', () => {
+  const files = fs.readdirSync(model).sort();
+  expect(files).toEqual(['dynet-any.onnx', 'dynet-l.onnx', 'dynet-s.onnx', 'dynet.weights.bin']);
+  const total = files.reduce((a, f) => a + fs.statSync(path.join(model, f)).size, 0);
+  expect(total / fs.statSync(path.join(model, 'dynet.weights.bin')).size).toBeLessThanOrEqual(1.02);
+  const check = spawnSync('/usr/bin/python3', ['-c', [
+    'import sys, onnx',
+    'onnx.checker.check_model(sys.argv[1], full_check=True)',
+    'm = onnx.load(sys.argv[1], load_external_data=False)',
+    'print([i.name for i in m.graph.input], sum(n.op_type == "Loop" for n in m.graph.node), {p.key: p.value for p in m.metadata_props}["dynet.depth_range"])',
+  ].join('\n'), path.join(model, 'dynet-any.onnx')], { encoding: 'utf8' });
+  expect(check.stderr).toBe('');
+  // 4 encoder levels and 3 decoder levels repeat their block: 7 Loops
+  expect(check.stdout.trim()).toBe("['input', 'depth'] 7 [1,8]");
+});
+
+for (const device of ['cpu', 'wasm'] as const) {
+  test(`on ${device === 'cpu' ? 'onnxruntime-node' : 'onnxruntime-web (wasm)'}: depth 2,3,3,4 equals dynet-s.onnx and 4,6,6,8 dynet-l.onnx within 1e-5 on both reference inputs`, async () => {
+    for (const variant of ['S', 'L'] as const) {
+      const fixed = await loadRestorer({ model, variant, device });
+      const any = await loadRestorer({ model, depth: DEPTHS[variant], device });
+      expect(any.variant).toBe(`any (depth ${DEPTHS[variant].join(',')})`);
+      for (const name of ['input_a', 'input_b']) {
+        const x = readNpy(path.join(REFERENCE, `${name}.npy`));
+        const shape = x.shape as [number, number, number, number];
+        const a = await fixed.runTensor(x.data, shape);
+        const b = await any.runTensor(x.data, shape);
+        expect([variant, name, maxAbsDiff(a, b) <= TOLERANCE]).toEqual([variant, name, true]);
+      }
+      await Promise.all([fixed.release(), any.release()]);
+    }
+  }, 180_000);
+}
+
+test('depths from 1,1,1,1 to 8,8,8,8 run and differ from each other; a count outside 1..8 or a wrong length is refused', async () => {
+  const x = readNpy(path.join(REFERENCE, 'input_a.npy'));
+  const shape = x.shape as [number, number, number, number];
+  const outputs: Float32Array[] = [];
+  for (const depth of [[1, 1, 1, 1], [8, 8, 8, 8], [3, 1, 4, 1]]) {
+    const r: Restorer = await loadRestorer({ model, depth });
+    outputs.push(await r.runTensor(x.data, shape));
+    await r.release();
+  }
+  expect(maxAbsDiff(outputs[0], outputs[1])).toBeGreaterThan(1e-3);
+  expect(maxAbsDiff(outputs[0], outputs[2])).toBeGreaterThan(1e-3);
+  for (const depth of [[0, 3, 3, 4], [2, 3, 3, 9], [2, 3, 3], [2, 3.5, 3, 4]]) {
+    await expect(loadRestorer({ model, depth })).rejects.toThrow(/depth must be four whole reuse counts from 1 to 8/);
+  }
+});
+
+test('dynet restore --depth: 2,3,3,4 gives --variant S\'s image within one level; a bad --depth is one line, exit 1, nothing written', async () => {
+  const input = path.join(ROOT, 'docs/examples/rain.png');
+  const viaAny = path.join(dir, 'any.png');
+  const viaS = path.join(dir, 's.png');
+  for (const [args, out] of [[['--depth', '2,3,3,4'], viaAny], [['--variant', 'S'], viaS]] as [string[], string][]) {
+    const r = dynet(['restore', input, '-o', out, '--model', model, ...args]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }
+  expect(dynet(['restore', input, '-o', viaAny, '--model', model, '--depth', '2,3,3,4']).stdout).toMatch(/DyNet-any \(depth 2,3,3,4\), onnxruntime-node cpu/);
+  const [a, b] = [(await readImage(viaAny)).pixels.samples, (await readImage(viaS)).pixels.samples];
+  expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1);
+  const bad = path.join(dir, 'bad.png');
+  for (const depth of ['2,3,3', '2,3,3,9']) {
+    const r = dynet(['restore', input, '-o', bad, '--model', model, '--depth', depth]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(fs.existsSync(bad)).toBe(false);
+  }
+});
