@@ -3,13 +3,15 @@
  * from the authors' reference checkpoint, at depth 2,3,3,4 and 4,6,6,8 it equals the unrolled
  * DyNet-S and DyNet-L graphs within 1e-5 on both reference inputs, on onnxruntime-node and on
  * onnxruntime-web (wasm); it passes onnx.checker's full check; the folder stays within 1.02x of
- * one weight set; other depths from 1 to 8 run, and depths outside that are refused.
+ * one weight set; other depths from 1 to 8 run, and depths outside that are refused; the web
+ * page offers the depths where the folder has dynet-any.onnx and runs the chosen one.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readNpy } from '@dynet/graph';
-import { loadRestorer, readImage, Restorer } from '@dynet/infer';
+import { chromium } from 'playwright-core';
+import { loadRestorer, readImage, Restorer, servePage } from '@dynet/infer';
 import { CHECKPOINT, REFERENCE, ROOT, dynet, maxAbsDiff, tmpDir } from './helpers';
 
 const TOLERANCE = 1e-5;
@@ -96,3 +98,32 @@ test('dynet restore --depth: 2,3,3,4 gives --variant S\'s image within one level
     expect(fs.existsSync(bad)).toBe(false);
   }
 });
+
+test('the page offers a depth selector for a folder with dynet-any.onnx and runs the chosen depth (headless Chromium, wasm): 2,3,3,4 gives DyNet-S', async () => {
+  const server = await servePage({ model, port: 0 });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}?device=wasm&depth=2,3,3,4`);
+    await page.evaluate(() => (window as unknown as { dynetPage: { ready: Promise<unknown> } }).dynetPage.ready);
+    expect(await page.textContent('#status')).toMatch(/^DyNet-any \(depth 2,3,3,4\) loaded in .* s on onnxruntime-web wasm/);
+    await page.waitForSelector('#depth-choice:not([hidden])');
+    expect(await page.$eval('#depth', (e) => (e as HTMLSelectElement).value)).toBe('2,3,3,4');
+    expect(await page.$$eval('#depth option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['', '1,1,1,1', '1,2,2,3', '2,3,3,4', '3,4,4,6', '4,6,6,8']);
+    const x = readNpy(path.join(REFERENCE, 'input_a.npy'));
+    const inBrowser = await page.evaluate(
+      ([values, dims]) => (window as unknown as { dynetPage: { runTensor(v: number[], s: number[]): Promise<number[]> } }).dynetPage.runTensor(values, dims),
+      [Array.from(x.data), x.shape] as const,
+    );
+    const fixed = await loadRestorer({ model, variant: 'S' });
+    expect(maxAbsDiff(inBrowser, await fixed.runTensor(x.data, x.shape as [number, number, number, number]))).toBeLessThanOrEqual(1e-4);
+    await fixed.release();
+    // choosing another depth reloads the page with it
+    await Promise.all([page.waitForURL(/depth=1%2C1%2C1%2C1|depth=1,1,1,1/), page.selectOption('#depth', '1,1,1,1')]);
+    await page.evaluate(() => (window as unknown as { dynetPage: { ready: Promise<unknown> } }).dynetPage.ready);
+    expect(await page.textContent('#status')).toMatch(/^DyNet-any \(depth 1,1,1,1\) loaded/);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}, 180_000);

@@ -2,6 +2,8 @@
  * The demo page: loads DyNet with onnxruntime-web (WebGPU where the browser has it, wasm
  * otherwise), restores a picked or dropped image, shows before and after with a divider, reports
  * the time taken and offers the result for download. Query parameters: `variant` (S or L),
+ * `depth` (four reuse counts, e.g. 3,4,4,6: runs the folder's dynet-any.onnx; where the folder has
+ * one, a selector on the page sets it),
  * `device` (auto, webgpu, wasm), `model` (the model folder's URL, default `model/`), `tile`,
  * `threads` (wasm threads; default all cores, the page being cross-origin isolated).
  */
@@ -23,11 +25,15 @@ const cancel = $<HTMLButtonElement>('cancel');
 const depthNote = $<HTMLParagraphElement>('depth-note');
 const results: PageResult[] = [];
 
+const modelUrl = params.get('model') ?? 'model/';
+const depth = params.get('depth')?.split(',').map(Number);
+
 const ready = (async () => {
   const t0 = performance.now();
   const restorer = await loadOrt({
-    model: params.get('model') ?? 'model/',
+    model: modelUrl,
     variant: (params.get('variant') ?? 'S') as 'S' | 'L',
+    depth,
     device: (params.get('device') ?? 'auto') as 'auto' | 'webgpu' | 'wasm',
     threads: params.has('threads') ? Number(params.get('threads')) : Math.min(8, navigator.hardwareConcurrency || 1),
   });
@@ -36,6 +42,25 @@ const ready = (async () => {
   return { restorer, loadMs };
 })();
 ready.catch((err: Error) => showError(`Could not load the model: ${err.message}`));
+void offerDepths();
+
+/** Where the model folder has dynet-any.onnx, a selector of depths; choosing one reloads the page with it. */
+async function offerDepths(): Promise<void> {
+  const any = await fetch(new URL('dynet-any.onnx', new URL(modelUrl.endsWith('/') ? modelUrl : `${modelUrl}/`, location.href)), { method: 'HEAD' }).catch(() => null);
+  if (!any?.ok) return;
+  const select = $<HTMLSelectElement>('depth');
+  const current = depth?.join(',') ?? '';
+  const choices = [['', `DyNet-${params.get('variant') ?? 'S'} (fixed graph)`], ['1,1,1,1', '1,1,1,1 (fastest)'], ['1,2,2,3', '1,2,2,3'], ['2,3,3,4', '2,3,3,4 (= DyNet-S)'], ['3,4,4,6', '3,4,4,6'], ['4,6,6,8', '4,6,6,8 (= DyNet-L)']];
+  if (current && !choices.some(([v]) => v === current)) choices.push([current, current]);
+  for (const [value, label] of choices) select.add(new Option(label, value, false, value === current));
+  select.onchange = () => {
+    const next = new URLSearchParams(location.search);
+    if (select.value) next.set('depth', select.value);
+    else next.delete('depth');
+    location.search = next.toString();
+  };
+  $('depth-choice').hidden = false;
+}
 
 let queue = Promise.resolve();
 const onFile = (file: File) => {

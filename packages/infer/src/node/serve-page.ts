@@ -30,8 +30,8 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.(onnx|bin)$/;
 
 export async function servePage(options: ServeOptions = {}): Promise<PageServer> {
   const modelDir = options.model ?? DEFAULT_MODEL_DIR;
-  if (!['S', 'L'].some((v) => fs.existsSync(path.join(modelDir, graphFileName(v as 'S' | 'L'))))) {
-    throw new Error(`${modelDir}: no DyNet model there (${graphFileName('S')} or ${graphFileName('L')}); write one with \`npx dynet export\` or pass --model DIR`);
+  if (!(['S', 'L', 'any'] as const).some((v) => fs.existsSync(path.join(modelDir, graphFileName(v))))) {
+    throw new Error(`${modelDir}: no DyNet model there (${graphFileName('S')}, ${graphFileName('L')} or ${graphFileName('any')}); write one with \`npx dynet export\` or pass --model DIR`);
   }
   const page = await buildWebPage();
   const server = http.createServer((req, res) => handle(req, res, page, modelDir));
