@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { SMALL, dynetParameterSpecs, readSafetensors } from '@dynet/graph';
-import { drawVariant, loadCheckpoint, readLog } from '@dynet/train';
+import { drawIndex, drawVariant, loadCheckpoint, readLog } from '@dynet/train';
 import { ROOT, SHARED, dynet, tmpDir } from './helpers';
 
 let dir: string;
@@ -84,6 +84,25 @@ test('dynamic pre-training draws both variants and updates the one checkpoint wi
   expect(new Set(log.map((r) => r.variant))).toEqual(new Set(['S', 'L']));
   expect(log.every((r, i) => r.variant === drawVariant(seed, i, 0.5))).toBe(true);
   expect(loadCheckpoint(path.join(out, 'checkpoint.safetensors'), dynetParameterSpecs(SMALL), []).step).toBe(8);
+});
+
+test('--depths draws a depth per step from the set (1,1,1,1 2,3,3,4 1,2,2,3), one artifact set each, into the one checkpoint; resume continues the draws', () => {
+  const depths = ['1,1,1,1', '2,3,3,4', '1,2,2,3'];
+  // a seed whose first three steps draw three different depths
+  const seed = [...Array(500).keys()].find((s) => new Set([0, 1, 2].map((i) => drawIndex(s, i, 3))).size === 3)!;
+  const out = path.join(dir, 'depths');
+  const r = dynet(['train', 'finetune', ...common(out), '--steps', '6', '--checkpoint-every', '2', '--seed', String(seed), '--depths', ...depths, '--stop-after', '4']);
+  expect([r.status, r.stderr]).toEqual([0, expect.stringMatching(/^step 1\/6 loss [\d.]+ (1,1,1,1|2,3,3,4|1,2,2,3) /)]);
+  expect(dynet(['train', 'finetune', '--resume', '--out', out]).stdout).toMatch(/trained to step 6 \(depth 1,1,1,1 steps \d, depth 2,3,3,4 steps \d, depth 1,2,2,3 steps \d\)/);
+  const log = readLog(path.join(out, 'train-log.jsonl'));
+  expect(log.map((r) => r.step)).toEqual([0, 1, 2, 3, 4, 5]);
+  expect(log.every((r, i) => r.variant === depths[drawIndex(seed, i, 3)])).toBe(true);
+  expect(new Set(log.slice(0, 3).map((r) => r.variant)).size).toBe(3);
+  expect(fs.readdirSync(path.join(out, 'artifacts')).sort()).toEqual(['depth-1-1-1-1', 'depth-1-2-2-3', 'depth-2-3-3-4']);
+  expect(loadCheckpoint(path.join(out, 'checkpoint.safetensors'), dynetParameterSpecs(SMALL), []).step).toBe(6);
+  const bad = dynet(['train', 'finetune', ...common(path.join(dir, 'depths-bad')), '--steps', '2', '--depths', '2,3,3,9']);
+  expect(bad.status).not.toBe(0);
+  expect(bad.stderr).toMatch(/--depths 2,3,3,9: each reuse count must be a whole number from 1 to 8/);
 });
 
 describe('bad input is refused before training starts', () => {

@@ -8,6 +8,7 @@ import {
   AdamWHyper,
   DynetConfig,
   LossKind,
+  Reuse,
   StateDict,
   TrainingShape,
   VERSION,
@@ -33,7 +34,8 @@ export const ARTIFACT_FILES = {
 
 export interface ArtifactOptions {
   config: DynetConfig;
-  variant: Variant;
+  /** S, L, or the reuse counts per level (a depth dynet-any.onnx runs) */
+  variant: Variant | Reuse;
   loss: LossKind;
   shape: TrainingShape;
   hyper: AdamWHyper;
@@ -49,7 +51,7 @@ export interface ArtifactOptions {
 /** What a training session needs to know about an artifact folder. */
 export interface ArtifactManifest {
   version: string;
-  variant: Variant;
+  variant: Variant | Reuse;
   loss: LossKind;
   shape: TrainingShape;
   hyper: AdamWHyper;
@@ -60,7 +62,7 @@ export interface ArtifactManifest {
 }
 
 export function writeArtifacts(o: ArtifactOptions): ArtifactManifest {
-  const meta = { 'dynet.variant': o.variant, 'dynet.loss': o.loss, 'dynet.config': JSON.stringify(o.config) };
+  const meta = { 'dynet.variant': Array.isArray(o.variant) ? `depth ${o.variant.join(',')}` : o.variant, 'dynet.loss': o.loss, 'dynet.config': JSON.stringify(o.config) };
   const encode = (g: Parameters<typeof serializeGraph>[0]) => serializeGraph(g, { metadata: meta, producerVersion: VERSION });
   const trainingGraph = buildTrainingGraph(o.config, o.variant, o.loss, o.shape);
   const trained = [...trainingGraph.params.values()]

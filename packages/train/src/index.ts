@@ -12,10 +12,10 @@ export { DEVICES, openSession } from './execution-provider';
 export type { Device } from './execution-provider';
 
 // The training loop (issue 4).
-export { runTraining, readRunSpec, RUN_FILES, lossOf, scheduleOf } from './loop/train-run';
+export { runTraining, readRunSpec, RUN_FILES, lossOf, scheduleOf, isDepth } from './loop/train-run';
 export type { RunSpec, RunOptions, RunResult, TrainMode } from './loop/train-run';
 export { warmupCosine, constant } from './loop/schedule';
-export { drawVariant } from './loop/variant-draw';
+export { drawVariant, drawIndex } from './loop/variant-draw';
 export { readLog } from './loop/training-log';
 export type { LogRecord } from './loop/training-log';
 

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import { ADAMW_DEFAULTS, dynetParameterSpecs, initParameters } from '@dynet/graph';
-import { DEVICES, Device, RunSpec, TrainMode, readRunSpec, runTraining } from '@dynet/train';
+import { ADAMW_DEFAULTS, ANY_DEPTH_RANGE, Reuse, dynetParameterSpecs, initParameters } from '@dynet/graph';
+import { DEVICES, Device, RunSpec, TrainMode, isDepth, readRunSpec, runTraining } from '@dynet/train';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
-import { configOf, variantOf, readWeights, withPreset, withWeightReading } from '../options';
+import { configOf, depthOf, variantOf, readWeights, withPreset, withWeightReading } from '../options';
 
 export const command = 'train <mode>';
 export const describe = 'fine-tune for all-in-one restoration, or pre-train S and L together (dynamic pre-training)';
@@ -15,6 +15,7 @@ export function builder(y: Argv) {
     .option('dehaze', { type: 'string', describe: 'paired dehazing folder (layouts in docs/training-data.md)' })
     .option('task', { choices: ['all-in-one', 'denoise', 'derain', 'dehaze'] as const, default: 'all-in-one' as const, describe: 'finetune: what to train for' })
     .option('variant', { type: 'string', default: 'S', describe: 'finetune: S, L, or dynamic (S or L drawn per step into one weight set, as pretrain does)' })
+    .option('depths', { type: 'string', array: true, describe: 'draw one of these depths (reuse counts per level, each 1 to 8) per step into one weight set, e.g. --depths 1,2,2,3 2,3,3,4 4,6,6,8: training for dynet-any.onnx (overrides --variant)' })
     .option('variant-prob', { type: 'number', default: 0.5, describe: 'pretrain and --variant dynamic: probability of drawing S at a step (else L)' })
     .option('steps', { type: 'number', describe: 'optimizer steps in all (default 1000; with --resume, raises the run\'s own count)' })
     .option('batch', { type: 'number', default: 4 })
@@ -36,7 +37,7 @@ export function builder(y: Argv) {
 
 type Args = ArgumentsCamelCase<{ allowGlobal: string[];
   preset: string; mode: TrainMode; data?: string[]; derain?: string; dehaze?: string; task: 'all-in-one' | 'denoise' | 'derain' | 'dehaze';
-  variant: string; variantProb: number; steps?: number; batch: number; crop: number; lr?: number; warmup?: number; holdout: number;
+  variant: string; depths?: string[]; variantProb: number; steps?: number; batch: number; crop: number; lr?: number; warmup?: number; holdout: number;
   weights?: string; seed: number; out: string; resume: boolean; checkpointEvery: number; logEvery: number; device: Device;
   threads?: number; workers: number; stopAfter?: number;
 }>;
@@ -53,12 +54,18 @@ function specFromArgs(a: Args): RunSpec {
   const finetune = a.mode === 'finetune';
   const dynamic = a.variant.toLowerCase() === 'dynamic';
   if (dynamic && !finetune) throw new RangeError('--variant dynamic is for finetune; pretrain always draws S or L per step (--variant-prob)');
+  const depths = a.depths?.map((d) => depthOf(d)!);
+  for (const d of depths ?? []) {
+    if (!isDepth(d)) throw new RangeError(`--depths ${d.join(',')}: each reuse count must be a whole number from ${ANY_DEPTH_RANGE.min} to ${ANY_DEPTH_RANGE.max}`);
+  }
+  if (depths?.length === 0) throw new RangeError('--depths needs at least one depth, e.g. 2,3,3,4');
   return {
     mode: a.mode,
     config: configOf(a.preset),
     variant: dynamic ? 'S' : variantOf(a.variant),
     variantProb: a.variantProb,
     dynamic,
+    ...(depths ? { depths: [...new Map(depths.map((d) => [d.join(','), d])).values()] as Reuse[] } : {}),
     data: { task: finetune ? a.task : 'pretrain', clean: a.data, derain: a.derain, dehaze: a.dehaze, workers: a.workers, holdout: a.holdout },
     batch: a.batch,
     crop: a.crop,
@@ -94,5 +101,6 @@ export async function handler(a: Args): Promise<void> {
     const weights = a.weights ? readWeights(a.weights, specs, a.allowGlobal) : initParameters(specs, a.seed);
     result = await runTraining(spec, opts, weights);
   }
-  console.log(`trained to step ${result.steps} (S steps ${result.stepsBy.S}, L steps ${result.stepsBy.L}), last loss ${result.lastLoss.toFixed(5)}; checkpoint in ${path.join(a.out, 'checkpoint.safetensors')}`);
+  const by = Object.entries(result.stepsBy).map(([k, n]) => `${k.includes(',') ? `depth ${k}` : k} steps ${n}`).join(', ');
+  console.log(`trained to step ${result.steps} (${by}), last loss ${result.lastLoss.toFixed(5)}; checkpoint in ${path.join(a.out, 'checkpoint.safetensors')}`);
 }

@@ -4,7 +4,7 @@
  */
 import { Graph, Value } from '../ir/graph';
 import { gradients } from '../autodiff/backward';
-import { DynetConfig, Variant } from '../models/dynet/config';
+import { DynetConfig, Reuse, Variant } from '../models/dynet/config';
 import { dynetForward } from '../models/dynet/dynet';
 import { FAST_BUILD } from '../models/dynet/build-options';
 import { ParamScope, ParamSource } from '../models/dynet/param-scope';
@@ -30,7 +30,7 @@ export interface ForwardWithLoss {
 
 function forwardWithLoss(
   config: DynetConfig,
-  variant: Variant,
+  variant: Variant | Reuse,
   loss: LossKind,
   shape: TrainingShape,
   sourceFor?: (g: Graph) => ParamSource,
@@ -42,7 +42,7 @@ function forwardWithLoss(
   const g = new Graph();
   const input = g.input('input', 'float32', [batch, 3, height, width]);
   const target = g.input('target', 'float32', [batch, 3, height, width]);
-  const output = dynetForward(new ParamScope(g, '', sourceFor?.(g)), input, config, config.reuse[variant], FAST_BUILD);
+  const output = dynetForward(new ParamScope(g, '', sourceFor?.(g)), input, config, Array.isArray(variant) ? variant : config.reuse[variant], FAST_BUILD);
   const lossValue = restorationLoss(loss, output, target);
   const used = new Set(g.nodes.flatMap((n) => n.inputs));
   const params = [...g.params.values()].filter((p) => used.has(p));
@@ -50,7 +50,7 @@ function forwardWithLoss(
 }
 
 /** The parameters a variant's training graphs train, in graph input order. */
-export function trainedParameters(config: DynetConfig, variant: Variant, loss: LossKind, shape: TrainingShape): { name: string; shape: number[] }[] {
+export function trainedParameters(config: DynetConfig, variant: Variant | Reuse, loss: LossKind, shape: TrainingShape): { name: string; shape: number[] }[] {
   return forwardWithLoss(config, variant, loss, shape).params.map((p) => ({ name: p.name, shape: p.shape as number[] }));
 }
 
@@ -93,7 +93,7 @@ function flatSource(trained: readonly { name: string; shape: number[] }[]): { so
 }
 
 /** `training_model.onnx`: params, input, target -> loss and `<name>_grad` per parameter. */
-export function buildTrainingGraph(config: DynetConfig, variant: Variant, loss: LossKind, shape: TrainingShape): Graph {
+export function buildTrainingGraph(config: DynetConfig, variant: Variant | Reuse, loss: LossKind, shape: TrainingShape): Graph {
   const f = forwardWithLoss(config, variant, loss, shape);
   const grads = gradients(f.graph, f.loss, f.params);
   f.graph.output(f.loss, 'loss');
@@ -102,7 +102,7 @@ export function buildTrainingGraph(config: DynetConfig, variant: Variant, loss: 
 }
 
 /** `eval_model.onnx`: params, input, target -> loss and output. */
-export function buildEvalGraph(config: DynetConfig, variant: Variant, loss: LossKind, shape: TrainingShape): Graph {
+export function buildEvalGraph(config: DynetConfig, variant: Variant | Reuse, loss: LossKind, shape: TrainingShape): Graph {
   const f = forwardWithLoss(config, variant, loss, shape);
   f.graph.output(f.loss, 'loss');
   f.graph.output(f.output, 'output');
@@ -119,7 +119,7 @@ export function buildEvalGraph(config: DynetConfig, variant: Variant, loss: Loss
  * outputs: `loss` (before the update) and `parameters.updated`, `exp_avg.updated`,
  * `exp_avg_sq.updated`.
  */
-export function buildFusedStepGraph(config: DynetConfig, variant: Variant, loss: LossKind, shape: TrainingShape, h: AdamWHyper): Graph {
+export function buildFusedStepGraph(config: DynetConfig, variant: Variant | Reuse, loss: LossKind, shape: TrainingShape, h: AdamWHyper): Graph {
   const trained = trainedParameters(config, variant, loss, shape);
   const source = flatSource(trained);
   const f = forwardWithLoss(config, variant, loss, shape, source.sourceFor);

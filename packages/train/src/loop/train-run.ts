@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AdamWHyper, DynetConfig, LossKind, StateDict, VARIANTS, Variant, WeightFileError, dynetParameterSpecs } from '@dynet/graph';
+import { ANY_DEPTH_RANGE, AdamWHyper, DynetConfig, LossKind, Reuse, StateDict, VARIANTS, Variant, WeightFileError, dynetParameterSpecs } from '@dynet/graph';
 import { ARTIFACT_FILES, ArtifactManifest, writeArtifacts } from '../artifacts';
 import { TrainingCheckpoint, loadCheckpoint, saveCheckpoint } from '../checkpoint';
 import { DataOptions, openBatchStream } from '../data';
@@ -15,7 +15,7 @@ import { writeLossPlot } from './loss-plot';
 import { Progress } from './progress';
 import { Schedule, constant, warmupCosine } from './schedule';
 import { TrainingLog, readLog } from './training-log';
-import { drawVariant } from './variant-draw';
+import { drawIndex, drawVariant } from './variant-draw';
 
 export type TrainMode = 'finetune' | 'pretrain';
 
@@ -31,6 +31,11 @@ export interface RunSpec {
   variantProb: number;
   /** finetune: draw S or L per step as pretrain does (run.json files without it: false) */
   dynamic?: boolean;
+  /**
+   * Draw one of these depths (reuse counts per level) uniformly at each step into the one weight
+   * set, instead of S or L: training for dynet-any.onnx. Overrides variant, variantProb and dynamic.
+   */
+  depths?: Reuse[];
   data: Omit<DataOptions, 'batch' | 'crop' | 'seed'>;
   batch: number;
   crop: number;
@@ -69,14 +74,27 @@ export function scheduleOf(spec: RunSpec): Schedule {
 /** Whether the run draws S or L per step. */
 const drawsVariants = (spec: RunSpec) => spec.mode === 'pretrain' || spec.dynamic === true;
 
-function variantsOf(spec: RunSpec): Variant[] {
-  if (!drawsVariants(spec)) return [spec.variant];
-  return VARIANTS.filter((v) => (v === 'S' ? spec.variantProb > 0 : spec.variantProb < 1));
+/** What a step can train: a variant or a depth, and its label in logs and results. */
+interface Choice {
+  label: string;
+  what: Variant | Reuse;
 }
 
-/** Reuses a variant's artifact folder when it was built for the same spec; rebuilds it otherwise. */
-function ensureArtifacts(spec: RunSpec, variant: Variant, outDir: string, weights: StateDict): string {
-  const dir = path.join(outDir, 'artifacts', variant.toLowerCase());
+function choicesOf(spec: RunSpec): Choice[] {
+  if (spec.depths) return spec.depths.map((d) => ({ label: d.join(','), what: d }));
+  const variants = drawsVariants(spec) ? VARIANTS.filter((v) => (v === 'S' ? spec.variantProb > 0 : spec.variantProb < 1)) : [spec.variant];
+  return variants.map((v) => ({ label: v, what: v }));
+}
+
+/** The label of what step `step` trains: a pure function of the spec and the step. */
+function drawAt(spec: RunSpec, step: number): string {
+  if (spec.depths) return spec.depths[drawIndex(spec.seed, step, spec.depths.length)].join(',');
+  return drawsVariants(spec) ? drawVariant(spec.seed, step, spec.variantProb) : spec.variant;
+}
+
+/** Reuses a variant's (or depth's) artifact folder when it was built for the same spec; rebuilds it otherwise. */
+function ensureArtifacts(spec: RunSpec, variant: Variant | Reuse, outDir: string, weights: StateDict): string {
+  const dir = path.join(outDir, 'artifacts', Array.isArray(variant) ? `depth-${variant.join('-')}` : variant.toLowerCase());
   const wanted = { config: spec.config, loss: lossOf(spec.mode), shape: { batch: spec.batch, height: spec.crop, width: spec.crop }, hyper: spec.hyper };
   try {
     const m = JSON.parse(fs.readFileSync(path.join(dir, ARTIFACT_FILES.manifest), 'utf8')) as ArtifactManifest;
@@ -92,7 +110,8 @@ function ensureArtifacts(spec: RunSpec, variant: Variant, outDir: string, weight
 export interface RunResult {
   steps: number;
   lastLoss: number;
-  stepsBy: Record<Variant, number>;
+  /** steps taken in this call, by variant (S, L) or depth ('2,3,3,4') */
+  stepsBy: Record<string, number>;
 }
 
 /** Starts a run (initial weights given) or resumes one (weights from its checkpoint). */
@@ -101,19 +120,19 @@ export async function runTraining(spec: RunSpec, opts: RunOptions, initial: Stat
   const ckptFile = path.join(opts.outDir, RUN_FILES.checkpoint);
   const specs = dynetParameterSpecs(spec.config);
   let store: TrainingCheckpoint;
-  const sessions = new Map<Variant, TrainingSession>();
+  const sessions = new Map<string, TrainingSession>();
   const startWeights = initial === 'resume' ? null : initial;
   // The data stream checks its folders before anything else is built or written.
   const probeStream = await openBatchStream({ ...spec.data, batch: spec.batch, crop: spec.crop, seed: spec.seed }, 0);
   await probeStream.close();
-  for (const v of variantsOf(spec)) {
-    const dir = ensureArtifacts(spec, v, opts.outDir, startWeights ?? loadCheckpoint(ckptFile, specs, []).params);
+  for (const { label, what } of choicesOf(spec)) {
+    const dir = ensureArtifacts(spec, what, opts.outDir, startWeights ?? loadCheckpoint(ckptFile, specs, []).params);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, ARTIFACT_FILES.manifest), 'utf8')) as ArtifactManifest;
     if (!sessions.size) {
       const trained = manifest.trained.map((t) => t.name);
       store = startWeights ? freshStore(startWeights, manifest) : loadCheckpoint(ckptFile, specs, trained);
     }
-    sessions.set(v, await TrainingSession.open(dir, { device: spec.device, threads: spec.threads, fused: true, store: store! }));
+    sessions.set(label, await TrainingSession.open(dir, { device: spec.device, threads: spec.threads, fused: true, store: store! }));
   }
   store = store!;
   if (initial !== 'resume') saveRunSpec(opts.outDir, spec);
@@ -124,7 +143,7 @@ export async function runTraining(spec: RunSpec, opts: RunOptions, initial: Stat
   const stream = await openBatchStream({ ...spec.data, batch: spec.batch, crop: spec.crop, seed: spec.seed }, first);
   const end = Math.min(spec.steps, opts.stopAfter ?? spec.steps);
   const progress = new Progress(opts.progressBar, first, spec.steps);
-  const stepsBy: Record<Variant, number> = { S: 0, L: 0 };
+  const stepsBy: Record<string, number> = Object.fromEntries(choicesOf(spec).map((c) => [c.label, 0]));
   let interrupted = false;
   const onSigint = () => (interrupted = true);
   process.once('SIGINT', onSigint);
@@ -136,7 +155,7 @@ export async function runTraining(spec: RunSpec, opts: RunOptions, initial: Stat
   };
   try {
     for (let step = first; step < end && !interrupted; step++) {
-      const variant = drawsVariants(spec) ? drawVariant(spec.seed, step, spec.variantProb) : spec.variant;
+      const variant = drawAt(spec, step);
       const batch = await stream.next();
       const lr = schedule(step);
       lastLoss = await sessions.get(variant)!.fusedStep(batch.input, batch.target, lr);
@@ -199,7 +218,13 @@ function runSpecProblem(spec: unknown): string | null {
   for (const k of ['batch', 'crop', 'steps']) if (!Number.isInteger(s[k]) || (s[k] as number) <= 0) return `${k} ${JSON.stringify(s[k])}`;
   for (const k of ['seed', 'lr', 'warmup', 'variantProb']) if (!Number.isFinite(s[k])) return `${k} ${JSON.stringify(s[k])}`;
   if (s.dynamic !== undefined && typeof s.dynamic !== 'boolean') return `dynamic ${JSON.stringify(s.dynamic)}`;
+  if (s.depths !== undefined && !(Array.isArray(s.depths) && s.depths.length > 0 && s.depths.every(isDepth))) return `depths ${JSON.stringify(s.depths)}`;
   if (s.threads !== undefined && (!Number.isInteger(s.threads) || (s.threads as number) <= 0)) return `threads ${JSON.stringify(s.threads)}`;
   if (typeof s.device !== 'string' || typeof s.weightsSource !== 'string') return 'device or weightsSource is not a string';
   return null;
+}
+
+/** Four whole reuse counts in ANY_DEPTH_RANGE. */
+export function isDepth(d: unknown): d is Reuse {
+  return Array.isArray(d) && d.length === 4 && d.every((c) => Number.isInteger(c) && c >= ANY_DEPTH_RANGE.min && c <= ANY_DEPTH_RANGE.max);
 }

@@ -13,3 +13,8 @@ function uniform(seed: number, step: number): number {
 export function drawVariant(seed: number, step: number, probS: number): Variant {
   return uniform(seed, step) < probS ? 'S' : 'L';
 }
+
+/** One of `count` choices, uniformly: the depth drawn at a step of a --depths run. */
+export function drawIndex(seed: number, step: number, count: number): number {
+  return Math.min(count - 1, Math.floor(uniform(seed, step) * count));
+}
