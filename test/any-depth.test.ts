@@ -78,6 +78,21 @@ test('depths from 1,1,1,1 to 8,8,8,8 run and differ from each other; a count out
   }
 });
 
+test('in a folder with only dynet-any.onnx, --variant S and L name the depths it records', async () => {
+  const only = path.join(dir, 'any-only');
+  fs.mkdirSync(only);
+  for (const f of ['dynet-any.onnx', 'dynet.weights.bin']) fs.copyFileSync(path.join(model, f), path.join(only, f));
+  const x = readNpy(path.join(REFERENCE, 'input_a.npy'));
+  const shape = x.shape as [number, number, number, number];
+  for (const variant of ['S', 'L'] as const) {
+    const named = await loadRestorer({ model: only, variant });
+    expect(named.variant).toBe(`any (depth ${DEPTHS[variant].join(',')})`);
+    const fixed = await loadRestorer({ model, variant });
+    expect(maxAbsDiff(await named.runTensor(x.data, shape), await fixed.runTensor(x.data, shape))).toBeLessThanOrEqual(TOLERANCE);
+    await Promise.all([named.release(), fixed.release()]);
+  }
+});
+
 test('dynet restore --depth: 2,3,3,4 gives --variant S\'s image within one level; a bad --depth is one line, exit 1, nothing written', async () => {
   const input = path.join(ROOT, 'docs/examples/rain.png');
   const viaAny = path.join(dir, 'any.png');

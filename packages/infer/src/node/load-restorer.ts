@@ -1,6 +1,8 @@
 /** Loads an exported model folder into a Restorer on onnxruntime-node, or onnxruntime-web under Node. */
 import * as fs from 'node:fs';
-import { checkDepth, checkVariant, LoadOptions } from '../core/load-options';
+import * as path from 'node:path';
+import { checkDepth, checkVariant, graphFileName, LoadOptions, ModelVariant } from '../core/load-options';
+import { DEFAULT_MODEL_DIR } from './default-model';
 import { ModelRunner } from '../core/model-runner';
 import { Restorer } from '../core/restorer';
 import { RestorerImpl } from '../core/restorer-impl';
@@ -10,9 +12,9 @@ import { requirePeer } from './optional-peer';
 
 export async function loadRestorer(options: LoadOptions = {}): Promise<Restorer> {
   const variant = checkVariant(options.variant ?? 'S');
-  const depth = options.depth && checkDepth(options.depth);
   const device = options.device ?? 'cpu';
   if (device === 'auto') throw new RangeError("device 'auto' is for browsers; on Node use cpu, cuda, webgpu or wasm");
+  const depth = options.depth ? checkDepth(options.depth) : anyDepthFor(options.model ?? DEFAULT_MODEL_DIR, variant);
   const model = locateModel(options.model, depth ? 'any' : variant);
   if (options.verifyWeights !== false) await verifyWeights(model);
   const runner = device === 'wasm' ? await webRunnerOnNode(model, options.threads, depth) : await nodeRunner(model, device, options.threads, depth);
@@ -33,4 +35,14 @@ async function webRunnerOnNode(model: ModelFiles, threads?: number, depth?: read
   const ort = require('onnxruntime-web') as OrtWebModule;
   const weights = model.weights && { path: model.weights.name, data: fs.readFileSync(model.weights.file) };
   return createWebRunner(ort, { name: model.graph, bytes: model.graphBytes, weights }, 'wasm', threads, depth);
+}
+
+/**
+ * In a folder that has dynet-any.onnx but not the variant's own graph, S and L name the two
+ * depths the any-graph records (metadata dynet.reuse_S, dynet.reuse_L); otherwise undefined.
+ */
+function anyDepthFor(folder: string, variant: ModelVariant): number[] | undefined {
+  if (fs.existsSync(path.join(folder, graphFileName(variant))) || !fs.existsSync(path.join(folder, graphFileName('any')))) return undefined;
+  const recorded = locateModel(folder, 'any').metadata[`dynet.reuse_${variant}`];
+  return recorded === undefined ? undefined : checkDepth(JSON.parse(recorded) as number[]);
 }
