@@ -21,9 +21,7 @@ const sharp = require('sharp');
 const yargs = require('yargs');
 const train = require('@dynet/train');
 const { loadRestorer } = require('@dynet/infer');
-const graph = require('@dynet/graph');
-/** text written atomically (temporary file, then rename) */
-const atomicWriteFileSync = (file, text) => graph.atomicWriteFileSync(file, Buffer.from(text));
+const { atomicWriteFileSync } = require('@dynet/graph');
 const { median, cpuDescription } = require('./bench-util');
 
 const ROOT = path.resolve(__dirname, '..');

@@ -6,10 +6,11 @@ import * as path from 'node:path';
  * to a temporary file in the same folder, are flushed, and the temporary file is renamed over the
  * target. On any failure the temporary file is removed.
  */
-export function atomicWriteFileSync(file: string, chunks: Uint8Array | Uint8Array[]): void {
+export function atomicWriteFileSync(file: string, chunks: Uint8Array | Uint8Array[] | string): void {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const parts = Array.isArray(chunks) ? chunks : [chunks];
+  // text is written as UTF-8 (a string has no byteLength: without this it would write nothing)
+  const parts = typeof chunks === 'string' ? [Buffer.from(chunks, 'utf8')] : Array.isArray(chunks) ? chunks : [chunks];
   let fd: number | undefined;
   try {
     fd = fs.openSync(tmp, 'w');
