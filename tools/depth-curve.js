@@ -23,6 +23,7 @@ const train = require('@dynet/train');
 const { loadRestorer } = require('@dynet/infer');
 const { atomicWriteFileSync } = require('@dynet/graph');
 const { median, cpuDescription } = require('./bench-util');
+const { syntheticPairs } = require('./synthetic-pairs');
 
 const ROOT = path.resolve(__dirname, '..');
 const PATH_DEPTHS = ['1,1,1,1', '1,2,2,2', '2,2,2,3', '2,3,3,4', '3,4,4,5', '3,5,5,6', '4,6,6,8'];
@@ -65,19 +66,7 @@ async function prepareData(work) {
     resized.push(to);
   }
   for (const [task, kind] of [['derain', 'rain'], ['dehaze', 'haze']]) {
-    if (!args.tasks.includes(task)) continue;
-    for (const sub of ['degraded', 'clean']) fs.mkdirSync(path.join(work, task, sub), { recursive: true });
-    for (const [i, f] of resized.entries()) {
-      const { data, info } = await sharp(f).raw().toBuffer({ resolveWithObject: true });
-      const rng = new train.Rng(args.seed, i, kind === 'rain' ? 1 : 2);
-      const img = new Uint8Array(data.buffer, data.byteOffset, data.length);
-      const out = kind === 'rain'
-        ? train.addRain(img, info.width, info.height, train.drawRainParams(rng), rng)
-        : train.addHaze(img, info.width, info.height, train.drawHazeParams(rng), rng);
-      const raw = { raw: { width: info.width, height: info.height, channels: 3 } };
-      await sharp(Buffer.from(out), raw).png().toFile(path.join(work, task, 'degraded', path.basename(f)));
-      fs.copyFileSync(f, path.join(work, task, 'clean', path.basename(f)));
-    }
+    if (args.tasks.includes(task)) await syntheticPairs(path.join(work, task), resized, kind, args.seed);
   }
   return { clean, count: resized.length };
 }

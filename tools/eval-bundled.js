@@ -14,9 +14,9 @@ const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const sharp = require('sharp');
 const yargs = require('yargs');
 const train = require('@dynet/train');
+const { syntheticPairs } = require('./synthetic-pairs');
 
 const ROOT = path.resolve(__dirname, '..');
 const args = yargs(process.argv.slice(2))
@@ -34,23 +34,6 @@ const args = yargs(process.argv.slice(2))
   .parseSync();
 
 const dynet = (...a) => JSON.parse(execFileSync(process.execPath, [path.join(ROOT, 'packages/cli/bin/dynet.js'), ...a], { encoding: 'utf8', maxBuffer: 1 << 26 }));
-
-/** degraded/ and clean/ folders of synthetic rain or haze made from the held-out photos */
-async function syntheticPairs(dir, files, kind) {
-  for (const sub of ['degraded', 'clean']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
-  for (const [i, f] of files.entries()) {
-    const { data, info } = await sharp(f).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-    const rng = new train.Rng(args.seed, i, kind === 'rain' ? 1 : 2);
-    const img = new Uint8Array(data.buffer, data.byteOffset, data.length);
-    const out = kind === 'rain'
-      ? train.addRain(img, info.width, info.height, train.drawRainParams(rng), rng)
-      : train.addHaze(img, info.width, info.height, train.drawHazeParams(rng), rng);
-    const name = path.basename(f);
-    const raw = { raw: { width: info.width, height: info.height, channels: 3 } };
-    await sharp(Buffer.from(out), raw).png().toFile(path.join(dir, 'degraded', name));
-    await sharp(Buffer.from(img), raw).png().toFile(path.join(dir, 'clean', name));
-  }
-}
 
 async function main() {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dynet-eval-bundled-'));
@@ -81,7 +64,7 @@ async function main() {
     for (const [task, kind] of [['derain', 'rain'], ['dehaze', 'haze']]) {
       if (!args.tasks.includes(task)) continue;
       const dir = path.join(work, task);
-      await syntheticPairs(dir, held, kind);
+      await syntheticPairs(dir, held, kind, args.seed);
       const degraded = args.identity ? dynet('eval', '--task', task, '--data', dir, '--json', '--identity').mean : null;
       results[task] = { dynet: dynet('eval', '--task', task, '--data', dir, '--json', ...model).mean, degraded };
     }
