@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readNpy } from '@dynet/graph';
+import * as ort from 'onnxruntime-node';
 import { chromium } from 'playwright-core';
 import { loadRestorer, readImage, Restorer, servePage } from '@dynet/infer';
 import { CHECKPOINT, REFERENCE, ROOT, dynet, maxAbsDiff, tmpDir } from './helpers';
@@ -61,6 +62,27 @@ for (const device of ['cpu', 'wasm'] as const) {
     }
   }, 180_000);
 }
+
+test('onnxruntime-node lays out the Loop bodies\' convolutions as it does the unrolled graph\'s: where dynet-s.onnx gets NCHWc convolutions, no plain Conv is left in a Loop body', async () => {
+  const optimized = (name: string) => path.join(dir, `optimized-${name}`);
+  for (const name of ['dynet-s.onnx', 'dynet-any.onnx']) {
+    const session = await ort.InferenceSession.create(path.join(model, name), { graphOptimizationLevel: 'all', optimizedModelFilePath: optimized(name), logSeverityLevel: 3 });
+    await session.release();
+  }
+  const count = spawnSync('/usr/bin/python3', ['-c', [
+    'import sys, onnx',
+    's = onnx.load(sys.argv[1], load_external_data=False)',
+    'a = onnx.load(sys.argv[2], load_external_data=False)',
+    'bodies = [n.attribute[0].g for n in a.graph.node if n.op_type == "Loop"]',
+    'print(sum(n.op_type == "Conv" and n.domain == "com.microsoft.nchwc" for n in s.graph.node) > 0,',
+    '      len(bodies), sum(n.op_type == "Conv" and n.domain == "" for b in bodies for n in b.node))',
+  ].join('\n'), optimized('dynet-s.onnx'), optimized('dynet-any.onnx')], { encoding: 'utf8' });
+  expect(count.stderr).toBe('');
+  const [nchwc, loops, plainInBodies] = count.stdout.trim().split(' ');
+  expect(loops).toBe('7');
+  // a CPU without NCHWc kernels (no AVX2) keeps plain convolutions in both graphs
+  if (nchwc === 'True') expect(plainInBodies).toBe('0');
+}, 120_000);
 
 test('depths from 1,1,1,1 to 8,8,8,8 run and differ from each other; a count outside 1..8 or a wrong length is refused', async () => {
   const x = readNpy(path.join(REFERENCE, 'input_a.npy'));

@@ -23,6 +23,11 @@ export class ParamScope {
     return new ParamScope(this.graph, this.qualify(String(name)), this.source);
   }
 
+  /** The same parameters, each passed through `f` where it is read. */
+  mapped(f: (param: Value) => Value): ParamScope {
+    return new ParamScope(this.graph, this.prefix, (name, shape) => f(this.source(name, shape)));
+  }
+
   private qualify(name: string): string {
     return this.prefix ? `${this.prefix}.${name}` : name;
   }
