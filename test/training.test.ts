@@ -2,6 +2,7 @@
  * Training artifacts against the authors' fixtures (issue 3): gradients of the l1 and
  * l1-clamped losses, three AdamW steps, standard ops only, and node/web runtime agreement.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as ortNode from 'onnxruntime-node';
@@ -21,7 +22,7 @@ import {
   serializeGraph,
 } from '@dynet/graph';
 import { ARTIFACT_FILES, ArtifactManifest, TrainingSession, writeArtifacts } from '@dynet/train';
-import { CHECKPOINT, REFERENCE, maxAbsDiff, tmpDir } from './helpers';
+import { CHECKPOINT, REFERENCE, ROOT, maxAbsDiff, tmpDir } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ortWeb: typeof ortNode = require('onnxruntime-web');
@@ -70,10 +71,12 @@ describe.each([
   const c = () => reference[caseName];
   const batch = () => ({ input: readNpy(path.join(REFERENCE, c().input)), target: readNpy(path.join(REFERENCE, c().target)) });
 
-  test('l1: loss and every parameter gradient match the reference', async () => {
+  test.each([false, true])('l1: loss and every parameter gradient match the reference (blocks recomputed in the backward pass: %s)', async (recompute) => {
     const { input, target } = batch();
-    const graph = buildTrainingGraph(FULL, variant, 'l1', { batch: 1, height: input.shape[2], width: input.shape[3] });
-    const file = path.join(dir, `training-l1-${variant}.onnx`);
+    const graph = buildTrainingGraph(FULL, variant, 'l1', { batch: 1, height: input.shape[2], width: input.shape[3] }, { recompute });
+    // recomputation copies every transformer block's nodes into the backward pass
+    expect(graph.nodes.some((n) => n.name.startsWith('recompute/'))).toBe(recompute);
+    const file = path.join(dir, `training-l1-${variant}-${recompute}.onnx`);
     fs.writeFileSync(file, serializeGraph(graph, { metadata: {}, producerVersion: 'test' }));
     const session = await ortNode.InferenceSession.create(file, { intraOpNumThreads: 2 });
     const feeds: Record<string, ortNode.Tensor> = {
@@ -120,15 +123,30 @@ describe.each([
     await split.release();
     losses.forEach((l, i) => expect(Math.abs(l - expected[i]) / expected[i]).toBeLessThanOrEqual(1e-5));
     if (variant === 'S') {
-      const fused = await TrainingSession.open(out, { threads: 2, fused: true });
-      const fusedLosses: number[] = [];
-      for (let step = 0; step < 3; step++) fusedLosses.push(await fused.fusedStep(input.data, target.data, lr));
-      fusedLosses.push((await fused.evalStep(input.data, target.data)).loss);
-      await fused.release();
-      fusedLosses.forEach((l, i) => expect(Math.abs(l - expected[i]) / expected[i]).toBeLessThanOrEqual(1e-5));
+      // the fused step, as built and as built with recomputation (train --recompute)
+      const recomputed = path.join(dir, `artifacts-${variant}-recompute`);
+      writeArtifacts({ config: FULL, variant, loss: 'l1-clamped', shape: { batch: 1, height: input.shape[2], width: input.shape[3] }, hyper: ADAMW_DEFAULTS, weights, outDir: recomputed, fused: true, checkpoint: false, recompute: true });
+      for (const folder of [out, recomputed]) {
+        const fused = await TrainingSession.open(folder, { threads: 2, fused: true, checkpoint: path.join(out, ARTIFACT_FILES.checkpoint) });
+        const fusedLosses: number[] = [];
+        for (let step = 0; step < 3; step++) fusedLosses.push(await fused.fusedStep(input.data, target.data, lr));
+        fusedLosses.push((await fused.evalStep(input.data, target.data)).loss);
+        await fused.release();
+        fusedLosses.forEach((l, i) => expect([folder, i, Math.abs(l - expected[i]) / expected[i] <= 1e-5]).toEqual([folder, i, true]));
+      }
     }
   });
 });
+
+test('with recomputation, what ONNX Runtime keeps alive in the order it runs a fused step is at most a third (tools/memory-plan.js --runtime, SMALL preset, batch 1, 64x64)', () => {
+  const peak = (recompute: boolean) => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'tools/memory-plan.js'), '--preset', 'small', '--batch', '1', '--size', '64', '--runtime', '--json', ...(recompute ? ['--recompute'] : [])], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return JSON.parse(r.stdout).peakMiB as number;
+  };
+  const [kept, recomputed] = [peak(false), peak(true)];
+  expect(recomputed).toBeLessThanOrEqual(kept / 3);
+}, 60_000);
 
 test('every artifact uses default-domain ops only, and S and L train the same parameter set', () => {
   const manifest = (v: Variant) => JSON.parse(fs.readFileSync(path.join(dir, `artifacts-${v}`, ARTIFACT_FILES.manifest), 'utf8')) as ArtifactManifest;

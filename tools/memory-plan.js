@@ -11,9 +11,16 @@
  * reuses the buffer). The runtime's own reordering, fusions and in-place reuse move the real
  * figure: compare with the peak RSS that bench-training measures.
  *
- *   node tools/memory-plan.js [--preset full --variant S --batch 4 --size 128 --top 12]
+ * With --runtime it walks what ONNX Runtime actually runs instead: the graph as it optimised it,
+ * in the order its profiler saw (it picks its own topological order, a depth-first one from the
+ * outputs, which can keep far more alive than the graph's order), sizes from the profile.
+ *
+ *   node tools/memory-plan.js [--preset full --variant S --batch 4 --size 128 --top 12] [--recompute] [--runtime] [--json]
  */
 'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const yargs = require('yargs');
 const g = require('@dynet/graph');
 
@@ -23,6 +30,9 @@ const args = yargs(process.argv.slice(2))
   .option('batch', { type: 'number', default: 4 })
   .option('size', { type: 'number', default: 128 })
   .option('top', { type: 'number', default: 12, describe: 'rows of each table' })
+  .option('recompute', { type: 'boolean', default: false, describe: 'the graph train --recompute builds' })
+  .option('runtime', { type: 'boolean', default: false, describe: 'walk the order ONNX Runtime runs (its profiler, one step, 1 thread) over the graph it optimised, instead of the graph\'s own order' })
+  .option('json', { type: 'boolean', default: false, describe: 'print {nodes, peakMiB} only' })
   .strict()
   .parseSync();
 
@@ -94,14 +104,100 @@ function groupBy(values, keyOf) {
   return [...groups.entries()].sort((a, b) => b[1].bytes - a[1].bytes);
 }
 
-const config = g.presetConfig(args.preset);
-const graph = g.buildFusedStepGraph(config, args.variant, 'l1-clamped', { batch: args.batch, height: args.size, width: args.size }, g.ADAMW_DEFAULTS);
-const { peak, readByBackward } = plan(graph);
-const kept = peak.alive.filter((v) => readByBackward.has(v));
-const keptBytes = kept.reduce((a, v) => a + bytesOf(v), 0);
-console.log(`${args.preset} ${args.variant}, batch ${args.batch}, ${args.size}x${args.size}: ${graph.nodes.length} nodes`);
-console.log(`peak live activations ${mb(peak.bytes)} MiB at node ${peak.at} (${graph.nodes[peak.at].opType} ${graph.nodes[peak.at].name}); ` +
-  `${mb(keptBytes)} MiB of it forward tensors kept for the backward pass (${kept.length} tensors)`);
-table('alive at the peak, by producing op (fwd = kept for backward, bwd = backward pass)', groupBy(peak.alive, (v) => `${readByBackward.has(v) ? 'fwd' : 'bwd'} ${v.producer.opType}`), peak.bytes);
-table('kept for backward at the peak, by module', groupBy(kept, (v) => scopeOf(v.producer.name)), peak.bytes);
-table('kept for backward at the peak, by op and place in a block', groupBy(kept, (v) => `${v.producer.opType} ${v.producer.name.replace(/^[^.]*@\d+\./, '').replace(/^[^/]*\//, (s) => s.replace(/^.*\./, ''))}`), peak.bytes);
+/**
+ * The same walk over what ONNX Runtime runs: its optimised graph (read back from the file it
+ * writes), in the order of its profile's kernel events; sizes from the profiled output shapes.
+ */
+async function runtimePlan(graph) {
+  const ort = require('onnxruntime-node');
+  const { onnx } = require('onnx-proto');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynet-memory-plan-'));
+  try {
+    const optimized = path.join(dir, 'optimized.onnx');
+    const session = await ort.InferenceSession.create(g.serializeGraph(graph, { metadata: {} }), {
+      intraOpNumThreads: 1, enableMemPattern: false, logSeverityLevel: 3, enableProfiling: true, profileFilePrefix: path.join(dir, 'profile'), optimizedModelFilePath: optimized,
+    });
+    const feeds = {};
+    for (const v of graph.inputs) feeds[v.name] = new ort.Tensor('float32', new Float32Array(v.shape.reduce((a, d) => a * d, 1)).fill(0.01), v.shape);
+    await session.run(feeds);
+    session.endProfiling();
+    await session.release();
+    const profile = fs.readdirSync(dir).find((f) => f.startsWith('profile') && f.endsWith('.json'));
+    const events = JSON.parse(fs.readFileSync(path.join(dir, profile), 'utf8'))
+      .filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time'))
+      .sort((a, b) => a.ts - b.ts);
+    const model = onnx.ModelProto.decode(fs.readFileSync(optimized));
+    const byName = new Map(model.graph.node.map((n) => [n.name, n]));
+    const order = [];
+    const size = new Map();
+    const producer = new Map();
+    for (const e of events) {
+      const node = byName.get(e.name.slice(0, -'_kernel_time'.length));
+      if (!node) continue;
+      order.push(node);
+      (e.args.output_type_shape ?? []).forEach((typed, k) => {
+        const [dtype, dims] = Object.entries(typed)[0];
+        size.set(node.output[k], dims.reduce((a, d) => a * d, BYTES[dtype] ?? 4));
+        producer.set(node.output[k], node);
+      });
+    }
+    // views share their input's buffer, as in the graph-order walk
+    const storage = new Map();
+    const root = (v) => storage.get(v) ?? v;
+    for (const n of order) if (VIEW_OPS.has(n.opType) && n.input[0]) storage.set(n.output[0], root(n.input[0]));
+    const lastUse = new Map();
+    order.forEach((n, i) => n.input.forEach((v) => lastUse.set(root(v), i)));
+    for (const o of model.graph.output) lastUse.set(root(o.name), Infinity);
+    let live = 0;
+    let peak = { bytes: 0, at: -1, alive: [] };
+    const alive = new Set();
+    order.forEach((n, i) => {
+      for (const v of n.output) if (size.has(v) && root(v) === v && !alive.has(v)) { alive.add(v); live += size.get(v); }
+      if (live > peak.bytes) peak = { bytes: live, at: i, alive: [...alive] };
+      for (const v of new Set([...n.input, ...n.output].map(root))) {
+        if (alive.has(v) && (lastUse.get(v) ?? -1) <= i) { alive.delete(v); live -= size.get(v); }
+      }
+    });
+    return { order, peak, size, producer };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const config = g.presetConfig(args.preset);
+  const graph = g.buildFusedStepGraph(config, args.variant, 'l1-clamped', { batch: args.batch, height: args.size, width: args.size }, g.ADAMW_DEFAULTS, { recompute: args.recompute });
+  const what = `${args.preset} ${args.variant}, batch ${args.batch}, ${args.size}x${args.size}${args.recompute ? ', blocks recomputed' : ''}`;
+  if (args.runtime) {
+    const { order, peak, size, producer } = await runtimePlan(graph);
+    if (args.json) return console.log(JSON.stringify({ nodes: order.length, peakMiB: peak.bytes / 2 ** 20 }));
+    const part = (n) => (n.name.startsWith('recompute/') ? 'recompute' : n.name.startsWith('grad/') ? 'bwd' : 'fwd');
+    console.log(`${what}: ONNX Runtime ran ${order.length} nodes`);
+    console.log(`peak live tensors in its order ${mb(peak.bytes)} MiB at its node ${peak.at} (${order[peak.at].opType} ${order[peak.at].name})`);
+    const groups = new Map();
+    for (const v of peak.alive) {
+      const k = `${part(producer.get(v))} ${producer.get(v).opType}`;
+      const e = groups.get(k) ?? { bytes: 0, count: 0 };
+      e.bytes += size.get(v);
+      e.count += 1;
+      groups.set(k, e);
+    }
+    table('alive at the peak, by producing op (fwd, bwd, recompute: the node\'s name)', [...groups].sort((a, b) => b[1].bytes - a[1].bytes), peak.bytes);
+    return;
+  }
+  const { peak, readByBackward } = plan(graph);
+  if (args.json) return console.log(JSON.stringify({ nodes: graph.nodes.length, peakMiB: peak.bytes / 2 ** 20 }));
+  const kept = peak.alive.filter((v) => readByBackward.has(v));
+  const keptBytes = kept.reduce((a, v) => a + bytesOf(v), 0);
+  console.log(`${what}: ${graph.nodes.length} nodes`);
+  console.log(`peak live activations ${mb(peak.bytes)} MiB at node ${peak.at} (${graph.nodes[peak.at].opType} ${graph.nodes[peak.at].name}); ` +
+    `${mb(keptBytes)} MiB of it forward tensors kept for the backward pass (${kept.length} tensors)`);
+  table('alive at the peak, by producing op (fwd = kept for backward, bwd = backward pass)', groupBy(peak.alive, (v) => `${readByBackward.has(v) ? 'fwd' : 'bwd'} ${v.producer.opType}`), peak.bytes);
+  table('kept for backward at the peak, by module', groupBy(kept, (v) => scopeOf(v.producer.name)), peak.bytes);
+  table('kept for backward at the peak, by op and place in a block', groupBy(kept, (v) => `${v.producer.opType} ${v.producer.name.replace(/^[^.]*@\d+\./, '').replace(/^[^/]*\//, (s) => s.replace(/^.*\./, ''))}`), peak.bytes);
+}
+
+main().catch((err) => {
+  console.error(`memory-plan: ${err.message}`);
+  process.exit(1);
+});

@@ -28,7 +28,7 @@ export { readSafetensors, writeSafetensors } from './weights/safetensors';
 export { readTorchCheckpoint } from './weights/torch-checkpoint';
 export { readNpy } from './weights/npy';
 export { atomicWriteFileSync } from './io/atomic-write';
-export { gradients } from './autodiff/backward';
+export { gradients, type GradientOptions } from './autodiff/backward';
 export { GRADIENT_RULES } from './autodiff/registry';
 export { buildTrainingGraph, buildEvalGraph, buildFusedStepGraph, trainedParameters, FLAT_NAMES } from './training/training-graphs';
 export type { TrainingShape } from './training/training-graphs';

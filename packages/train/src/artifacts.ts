@@ -46,6 +46,11 @@ export interface ArtifactOptions {
   fused: boolean;
   /** write checkpoint.safetensors with `weights` and zero moments (default true) */
   checkpoint?: boolean;
+  /**
+   * training graphs recompute each transformer block's activations in the backward pass from
+   * the block's input instead of keeping them (less memory, about one more forward pass of time)
+   */
+  recompute?: boolean;
 }
 
 /** What a training session needs to know about an artifact folder. */
@@ -58,13 +63,16 @@ export interface ArtifactManifest {
   config: DynetConfig;
   /** parameters the graphs train (the forward path), in graph input order */
   trained: { name: string; shape: number[] }[];
+  /** built with ArtifactOptions.recompute (absent in folders written before it existed: false) */
+  recompute?: boolean;
   files: Partial<Record<keyof typeof ARTIFACT_FILES, string>>;
 }
 
 export function writeArtifacts(o: ArtifactOptions): ArtifactManifest {
   const meta = { 'dynet.variant': Array.isArray(o.variant) ? `depth ${o.variant.join(',')}` : o.variant, 'dynet.loss': o.loss, 'dynet.config': JSON.stringify(o.config) };
   const encode = (g: Parameters<typeof serializeGraph>[0]) => serializeGraph(g, { metadata: meta, producerVersion: VERSION });
-  const trainingGraph = buildTrainingGraph(o.config, o.variant, o.loss, o.shape);
+  const recompute = o.recompute ?? false;
+  const trainingGraph = buildTrainingGraph(o.config, o.variant, o.loss, o.shape, { recompute });
   const trained = [...trainingGraph.params.values()]
     .filter((p) => trainingGraph.nodes.some((n) => n.inputs.includes(p)))
     .map((p) => ({ name: p.name, shape: p.shape as number[] }));
@@ -74,7 +82,7 @@ export function writeArtifacts(o: ArtifactOptions): ArtifactManifest {
     [ARTIFACT_FILES.eval, encode(buildEvalGraph(o.config, o.variant, o.loss, o.shape))],
     [ARTIFACT_FILES.optimizer, encode(buildOptimizerGraph(trained, o.hyper))],
   ];
-  if (o.fused) files.push([ARTIFACT_FILES.fused, encode(buildFusedStepGraph(o.config, o.variant, o.loss, o.shape, o.hyper))]);
+  if (o.fused) files.push([ARTIFACT_FILES.fused, encode(buildFusedStepGraph(o.config, o.variant, o.loss, o.shape, o.hyper, { recompute }))]);
   const specs = dynetParameterSpecs(o.config);
   const zeros = () => new Map(trained.map(({ name, shape }) => [name, { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) }]));
   fs.mkdirSync(o.outDir, { recursive: true });
@@ -91,6 +99,7 @@ export function writeArtifacts(o: ArtifactOptions): ArtifactManifest {
     hyper: o.hyper,
     config: o.config,
     trained,
+    recompute,
     files: Object.fromEntries(
       Object.entries(ARTIFACT_FILES).filter(([k]) => k !== 'manifest' && (k !== 'fused' || o.fused) && (k !== 'checkpoint' || o.checkpoint !== false)),
     ) as ArtifactManifest['files'],

@@ -20,12 +20,13 @@ export function builder(y: Argv) {
     .option('eps', { type: 'number', default: ADAMW_DEFAULTS.eps })
     .option('weight-decay', { type: 'number', default: ADAMW_DEFAULTS.weightDecay, describe: 'decoupled weight decay (0 gives Adam)' })
     .option('fused', { type: 'boolean', default: true, describe: 'also write fused_step_model.onnx (forward, backward and AdamW in one graph)' })
+    .option('recompute', { type: 'boolean', default: false, describe: 'training graphs recompute each transformer block in the backward pass instead of keeping its activations (less memory, more time)' })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder' });
 }
 
 type Args = ArgumentsCamelCase<{ allowGlobal: string[];
   preset: string; variant: string; loss: LossKind; weights?: string; seed: number; batch: number; size: number[];
-  beta1: number; beta2: number; eps: number; weightDecay: number; fused: boolean; out: string;
+  beta1: number; beta2: number; eps: number; weightDecay: number; fused: boolean; recompute: boolean; out: string;
 }>;
 
 export function handler(args: Args): void {
@@ -44,6 +45,7 @@ export function handler(args: Args): void {
     weights,
     outDir: args.out,
     fused: args.fused,
+    recompute: args.recompute,
   });
   for (const f of Object.values(manifest.files)) console.log(`wrote ${path.join(args.out, f!)}`);
 }

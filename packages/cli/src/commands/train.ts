@@ -32,6 +32,7 @@ export function builder(y: Argv) {
     .option('device', { choices: DEVICES, default: 'cpu' as Device, describe: 'execution provider (a resumed run keeps its own)' })
     .option('threads', { type: 'number', describe: 'intra-op threads (default: the runtime\'s choice; a resumed run keeps its own)' })
     .option('workers', { type: 'number', default: 2, describe: 'data worker threads' })
+    .option('recompute', { type: 'boolean', default: false, describe: 'recompute each transformer block in the backward pass instead of keeping its activations: much less memory, about a third more time per step, the same results (may change on --resume)' })
     .option('stop-after', { type: 'number', hidden: true, describe: 'stop at this step with a checkpoint (tests)' });
 }
 
@@ -39,7 +40,7 @@ type Args = ArgumentsCamelCase<{ allowGlobal: string[];
   preset: string; mode: TrainMode; data?: string[]; derain?: string; dehaze?: string; task: 'all-in-one' | 'denoise' | 'derain' | 'dehaze';
   variant: string; depths?: string[]; variantProb: number; steps?: number; batch: number; crop: number; lr?: number; warmup?: number; holdout: number;
   weights?: string; seed: number; out: string; resume: boolean; checkpointEvery: number; logEvery: number; device: Device;
-  threads?: number; workers: number; stopAfter?: number;
+  threads?: number; workers: number; recompute: boolean; stopAfter?: number;
 }>;
 
 const DEFAULT_STEPS = 1000;
@@ -88,6 +89,7 @@ export async function handler(a: Args): Promise<void> {
     logEvery: a.logEvery,
     progressBar: Boolean(process.stderr.isTTY),
     stopAfter: a.stopAfter,
+    recompute: a.recompute,
   };
   let result;
   if (a.resume) {

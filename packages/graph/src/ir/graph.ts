@@ -52,6 +52,16 @@ export interface Composite {
   saved: Readonly<Record<string, Value>>;
 }
 
+/**
+ * Forward nodes that compute one value from `input` (and parameters): autodiff may recompute
+ * them from `input` in the backward pass instead of keeping their outputs alive from the
+ * forward (gradient checkpointing; see gradients' `recompute`).
+ */
+export interface Segment {
+  input: Value;
+  nodes: readonly Node[];
+}
+
 export interface Node {
   readonly opType: string;
   readonly name: string;
@@ -84,6 +94,8 @@ export class Graph {
   readonly memo = new Map<string, Value>();
   /** derived ops built from primitives that autodiff may differentiate as a whole */
   readonly composites: Composite[] = [];
+  /** stretches of the forward that training graphs may recompute instead of storing */
+  readonly segments: Segment[] = [];
   private readonly scopes: string[] = [];
   private readonly usedNames = new Set<string>();
   private readonly counters = new Map<string, number>();

@@ -3,7 +3,7 @@
  * any stock ONNX Runtime. Parameters are graph inputs (the session feeds them every step).
  */
 import { Graph, Value } from '../ir/graph';
-import { gradients } from '../autodiff/backward';
+import { GradientOptions, gradients } from '../autodiff/backward';
 import { DynetConfig, Reuse, Variant } from '../models/dynet/config';
 import { dynetForward } from '../models/dynet/dynet';
 import { FAST_BUILD } from '../models/dynet/build-options';
@@ -93,9 +93,9 @@ function flatSource(trained: readonly { name: string; shape: number[] }[]): { so
 }
 
 /** `training_model.onnx`: params, input, target -> loss and `<name>_grad` per parameter. */
-export function buildTrainingGraph(config: DynetConfig, variant: Variant | Reuse, loss: LossKind, shape: TrainingShape): Graph {
+export function buildTrainingGraph(config: DynetConfig, variant: Variant | Reuse, loss: LossKind, shape: TrainingShape, opts: GradientOptions = {}): Graph {
   const f = forwardWithLoss(config, variant, loss, shape);
-  const grads = gradients(f.graph, f.loss, f.params);
+  const grads = gradients(f.graph, f.loss, f.params, opts);
   f.graph.output(f.loss, 'loss');
   for (const p of f.params) f.graph.output(grads.get(p)!, `${p.name}_grad`);
   return f.graph;
@@ -119,13 +119,13 @@ export function buildEvalGraph(config: DynetConfig, variant: Variant | Reuse, lo
  * outputs: `loss` (before the update) and `parameters.updated`, `exp_avg.updated`,
  * `exp_avg_sq.updated`.
  */
-export function buildFusedStepGraph(config: DynetConfig, variant: Variant | Reuse, loss: LossKind, shape: TrainingShape, h: AdamWHyper): Graph {
+export function buildFusedStepGraph(config: DynetConfig, variant: Variant | Reuse, loss: LossKind, shape: TrainingShape, h: AdamWHyper, opts: GradientOptions = {}): Graph {
   const trained = trainedParameters(config, variant, loss, shape);
   const source = flatSource(trained);
   const f = forwardWithLoss(config, variant, loss, shape, source.sourceFor);
   const g = f.graph;
   const views = trained.map((t) => source.view(t.name));
-  const grads = gradients(g, f.loss, views);
+  const grads = gradients(g, f.loss, views, opts);
   const flatGrad = g.scope('grad/parameters', () => concat(views.map((v, i) => reshape(grads.get(v)!, [sizeOf(trained[i].shape)])), 0));
   const total = source.flat().shape[0];
   const lr = g.input('learning_rate', 'float32', []);

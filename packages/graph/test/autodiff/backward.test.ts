@@ -18,6 +18,40 @@ import { checkGradients, expectGradClose, runGradients } from './grad-check';
 const reduceAll = (y: Value) => reduceSum(y, y.shape.map((_, i) => i), false);
 const conv3 = (x: Value, w: Value) => conv(x, w, { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
 
+describe('recomputation (gradient checkpointing)', () => {
+  const build = (g: Graph) => {
+    const x = g.input('x', 'float32', [1, 4, 4, 4]);
+    const y = repeatBlock(new ParamScope(g), 'encoder_level1', x, 2, { heads: 2, ffnFactor: 2.66, ffnAlign: 8 });
+    return { wrt: [...g.params.values(), x], y };
+  };
+
+  /** Activations from inside a block (values computed from x, but not a block's input or the last output) that gradient nodes read. */
+  function insideReads(g: Graph): string[] {
+    const fromX = new Set<Value>([g.inputs.find((v) => v.name === 'x')!]);
+    for (const n of g.nodes) if (!n.name.startsWith('recompute/') && n.inputs.some((v) => v && fromX.has(v))) n.outputs.forEach((o) => fromX.add(o));
+    const boundaries = new Set([...g.segments.map((s) => s.input), g.segments.at(-1)!.nodes.at(-1)!.outputs[0]]);
+    const inside = new Set(g.segments.flatMap((s) => s.nodes.flatMap((n) => n.outputs)).filter((v) => fromX.has(v) && !boundaries.has(v)));
+    return g.nodes.filter((n) => n.name.startsWith('grad/')).flatMap((n) => n.inputs.filter((v): v is Value => v !== null && inside.has(v)).map((v) => v.name));
+  }
+
+  test('rep(TB(d=4, heads=2), 2): the gradients equal those kept from the forward, and no gradient node reads an activation from inside a block', async () => {
+    const graphs: Graph[] = [];
+    const [kept, recomputed] = await Promise.all([false, true].map((recompute) => runGradients((g) => {
+      graphs.push(g);
+      return build(g);
+    }, { recompute })));
+    await Promise.all([kept.session.release(), recomputed.session.release()]);
+    kept.grads.forEach((d, k) => expectGradClose(`grad ${k}`, recomputed.grads[k]!, d!, [d!.length], { atol: 1e-6, rtol: 1e-6 }));
+    expect(graphs[0].segments).toHaveLength(2);
+    expect(insideReads(graphs[0]).length).toBeGreaterThan(10);
+    expect(insideReads(graphs[1])).toEqual([]);
+  });
+
+  test('rep(TB(d=4, heads=2), 2) with recomputation: every parameter and x match finite differences', async () => {
+    await checkGradients(build, { recompute: true });
+  });
+});
+
 describe('shared parameters accumulate', () => {
   test('Conv w=[2,2,3,3] pads=1 used by two convs in sequence, x=[1,2,4,4]: dW is the sum over both uses', async () => {
     const shared = await checkGradients((g: Graph) => {

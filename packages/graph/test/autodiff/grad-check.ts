@@ -44,6 +44,8 @@ export interface BuildOptions {
   seed?: number;
   /** feed values by input name (defaults: uniform in [-1, 1) from the seed; R in [-0.5, 1.5)) */
   values?: Record<string, Float32Array>;
+  /** build the gradients with GradientOptions.recompute */
+  recompute?: boolean;
 }
 
 const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -61,7 +63,7 @@ export async function runGradients(build: (g: Graph) => Built, opts: BuildOption
   const yShape = staticDims(y);
   const r = g.input('R', 'float32', yShape);
   const loss = yShape.length === 0 ? mul(y, r) : reduceSum(mul(y, r), yShape.map((_, i) => i), false);
-  const grads = gradients(g, loss, wrt);
+  const grads = gradients(g, loss, wrt, { recompute: opts.recompute });
   g.output(identity(y), 'y');
   g.output(loss, 'loss');
   const hasGrad = wrt.map((w) => grads.get(w) ?? null);

@@ -59,6 +59,12 @@ export interface RunOptions {
   progressBar: boolean;
   /** stop after this step (exclusive), leaving a checkpoint: for tests and time-boxed runs */
   stopAfter?: number;
+  /**
+   * recompute the transformer blocks' activations in the backward pass instead of keeping them
+   * (ArtifactOptions.recompute): a memory choice, not part of the run's spec, so a resumed run
+   * may change it
+   */
+  recompute?: boolean;
 }
 
 export const RUN_FILES = { spec: 'run.json', checkpoint: 'checkpoint.safetensors', log: 'train-log.jsonl', plot: 'loss.svg' } as const;
@@ -93,12 +99,12 @@ function drawAt(spec: RunSpec, step: number): string {
 }
 
 /** Reuses a variant's (or depth's) artifact folder when it was built for the same spec; rebuilds it otherwise. */
-function ensureArtifacts(spec: RunSpec, variant: Variant | Reuse, outDir: string, weights: StateDict): string {
+function ensureArtifacts(spec: RunSpec, variant: Variant | Reuse, outDir: string, weights: StateDict, recompute: boolean): string {
   const dir = path.join(outDir, 'artifacts', Array.isArray(variant) ? `depth-${variant.join('-')}` : variant.toLowerCase());
-  const wanted = { config: spec.config, loss: lossOf(spec.mode), shape: { batch: spec.batch, height: spec.crop, width: spec.crop }, hyper: spec.hyper };
+  const wanted = { config: spec.config, loss: lossOf(spec.mode), shape: { batch: spec.batch, height: spec.crop, width: spec.crop }, hyper: spec.hyper, recompute };
   try {
     const m = JSON.parse(fs.readFileSync(path.join(dir, ARTIFACT_FILES.manifest), 'utf8')) as ArtifactManifest;
-    const have = { config: m.config, loss: m.loss, shape: m.shape, hyper: m.hyper };
+    const have = { config: m.config, loss: m.loss, shape: m.shape, hyper: m.hyper, recompute: m.recompute ?? false };
     if (JSON.stringify(have) === JSON.stringify(wanted) && m.files.fused && fs.existsSync(path.join(dir, m.files.fused))) return dir;
   } catch {
     // no usable artifacts yet
@@ -126,7 +132,7 @@ export async function runTraining(spec: RunSpec, opts: RunOptions, initial: Stat
   const probeStream = await openBatchStream({ ...spec.data, batch: spec.batch, crop: spec.crop, seed: spec.seed }, 0);
   await probeStream.close();
   for (const { label, what } of choicesOf(spec)) {
-    const dir = ensureArtifacts(spec, what, opts.outDir, startWeights ?? loadCheckpoint(ckptFile, specs, []).params);
+    const dir = ensureArtifacts(spec, what, opts.outDir, startWeights ?? loadCheckpoint(ckptFile, specs, []).params, opts.recompute ?? false);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, ARTIFACT_FILES.manifest), 'utf8')) as ArtifactManifest;
     if (!sessions.size) {
       const trained = manifest.trained.map((t) => t.name);

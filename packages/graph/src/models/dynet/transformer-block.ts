@@ -8,7 +8,7 @@ import { softmax } from '../../ops/norm';
 import { conv } from '../../ops/conv';
 import { concat, padEnd, reshape, slice, split, transpose } from '../../ops/shape';
 import { mulDim } from '../../ir/dim';
-import { loop } from '../../ops/control';
+import { loop, recomputable } from '../../ops/control';
 import { ffnHidden } from './config';
 import { channelLayerNorm, channelLayerNormPortable, channels, conv1x1, dwconv3x3 } from './layers';
 
@@ -27,12 +27,15 @@ export interface BlockSpec {
 }
 
 /** x = x + attn(norm1(x)); x = x + ffn(norm2(x)) */
-export function transformerBlock(p: ParamScope, x: Value, spec: BlockSpec): Value {
+export function transformerBlock(p: ParamScope, input: Value, spec: BlockSpec): Value {
   const norm = spec.portable ? channelLayerNormPortable : channelLayerNorm;
-  const normed1 = module(p, 'norm1', (q) => norm(q, x));
-  x = add(x, module(p, 'attn', (q) => mdta(q, normed1, spec.heads, spec.portable)));
-  const normed2 = module(p, 'norm2', (q) => norm(q, x));
-  return add(x, module(p, 'ffn', (q) => gdfn(q, normed2, spec.ffnFactor, spec.ffnAlign)));
+  // a training graph built with recomputation keeps only the block's input for the backward pass
+  return recomputable(input, (x) => {
+    const normed1 = module(p, 'norm1', (q) => norm(q, x));
+    x = add(x, module(p, 'attn', (q) => mdta(q, normed1, spec.heads, spec.portable)));
+    const normed2 = module(p, 'norm2', (q) => norm(q, x));
+    return add(x, module(p, 'ffn', (q) => gdfn(q, normed2, spec.ffnFactor, spec.ffnAlign)));
+  });
 }
 
 /**
