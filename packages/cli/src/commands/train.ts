@@ -32,7 +32,7 @@ export function builder(y: Argv) {
     .option('device', { choices: DEVICES, default: 'cpu' as Device, describe: 'execution provider (a resumed run keeps its own)' })
     .option('threads', { type: 'number', describe: 'intra-op threads (default: the runtime\'s choice; a resumed run keeps its own)' })
     .option('workers', { type: 'number', default: 2, describe: 'data worker threads' })
-    .option('recompute', { type: 'boolean', default: false, describe: 'recompute each transformer block in the backward pass instead of keeping its activations: much less memory, about a third more time per step, the same results (may change on --resume)' })
+    .option('recompute', { type: 'boolean', default: false, describe: 'recompute each transformer block in the backward pass instead of keeping its activations: less than half the memory, about a sixth more time per step, the same results (may change on --resume)' })
     .option('stop-after', { type: 'number', hidden: true, describe: 'stop at this step with a checkpoint (tests)' });
 }
 
