@@ -13,7 +13,9 @@
  * Usage: node tools/gpu-check.js [--devices cuda,webgpu,cpu] [--steps 20] [--cpu-steps 2]
  *          [--variants S,L] [--batch 8] [--size 128] [--small-batch 16] [--small-size 64]
  *          [--infer-size 512] [--train-preset full|small] [--torch auto|no] [--budget-s 420]
- *          [--json FILE]
+ *          [--recompute] [--json FILE]
+ * --recompute measures the training steps with blocks recomputed in the backward pass
+ * (train --recompute): the GPU memory it saves and the time it costs.
  *        node tools/gpu-check.js --report A.json B.json ...   (one table from several runs)
  * Exit status: 0 when every measured device ran and agreed, 1 otherwise.
  */
@@ -44,6 +46,7 @@ function options() {
       torch: { type: 'string', default: 'auto' },
       'budget-s': { type: 'string', default: '420' },
       json: { type: 'string' },
+      recompute: { type: 'boolean', default: false },
       report: { type: 'boolean', default: false },
     },
   });
@@ -73,6 +76,7 @@ function options() {
     torch: values.torch,
     budgetS: int('budget-s'),
     json: values.json,
+    recompute: values.recompute,
   };
 }
 
@@ -129,14 +133,14 @@ class Check {
 
   /** Training artifacts for one preset, variant and shape, written once and shared by the devices. */
   artifactDir(preset, variant, batch, size) {
-    const key = `${preset}-${variant}-b${batch}-${size}`;
+    const key = `${preset}-${variant}-b${batch}-${size}${this.opt.recompute ? '-recompute' : ''}`;
     if (!this.artifacts.has(key)) {
       const dir = path.join(this.tmp, key);
       const config = this.g.presetConfig(preset);
       const t0 = process.hrtime.bigint();
       this.train.writeArtifacts({
         config, variant, loss: 'l1-clamped', shape: { batch, height: size, width: size }, hyper: this.g.ADAMW_DEFAULTS,
-        weights: this.g.initParameters(this.g.dynetParameterSpecs(config), 0), outDir: dir, fused: true,
+        weights: this.g.initParameters(this.g.dynetParameterSpecs(config), 0), outDir: dir, fused: true, recompute: this.opt.recompute,
       });
       console.log(`  artifacts ${key}: ${seconds(t0).toFixed(1)} s`);
       this.artifacts.set(key, dir);
@@ -145,7 +149,7 @@ class Check {
   }
 
   async trainOn(device, preset, variant, batch, size, steps) {
-    const what = `train ${device} ${preset} ${variant} b${batch} ${size}x${size}`;
+    const what = `train ${device} ${preset} ${variant} b${batch} ${size}x${size}${this.opt.recompute ? ' recompute' : ''}`;
     if (steps === 0 || this.overBudget(what)) return;
     const dir = this.artifactDir(preset, variant, batch, size);
     const { input, target } = batchOf(batch, size);
@@ -164,7 +168,7 @@ class Check {
       }
       const memAfter = memBefore === null ? null : gpuMemoryMiB();
       const row = {
-        device, preset, variant, batch, size, steps, openS, firstS: times[0],
+        device, preset, variant, batch, size, recompute: this.opt.recompute, steps, openS, firstS: times[0],
         medianS: times.length > 1 ? median(times.slice(1)) : times[0],
         loss1: losses[0], lossLast: losses[losses.length - 1],
         gpuMiB: memBefore === null || memAfter === null ? null : memAfter - memBefore,
@@ -300,7 +304,7 @@ function report(results) {
       const agrees = rel <= LOSS_TOLERANCE;
       if (!agrees) ok = false;
       const peer = torch.find((t) => row.device !== 'cpu' && t.variant === row.variant && t.batch === row.batch && t.size === row.size && row.preset !== 'small');
-      console.log(`${row.device.padEnd(7)} ${row.preset.padEnd(6)} ${row.variant.padEnd(7)} ${String(row.batch).padStart(5)} ${String(row.size).padStart(4)}  ` +
+      console.log(`${row.device.padEnd(7)} ${row.preset.padEnd(6)} ${(row.variant + (row.recompute ? " rc" : "")).padEnd(7)} ${String(row.batch).padStart(5)} ${String(row.size).padStart(4)}  ` +
         `${row.medianS.toFixed(4).padStart(13)}  ${(1 / row.medianS).toFixed(2).padStart(7)}  ${row.loss1.toFixed(6).padStart(11)}  ` +
         `${(row === ref ? 'ref' : `${rel.toExponential(1)}${agrees ? '' : ' !'}`).padStart(8)}  ${(row.gpuMiB === null ? '-' : String(row.gpuMiB)).padStart(7)}  ` +
         `${peer ? `${(row.medianS / peer.medianS).toFixed(2)}x` : '-'}`);
