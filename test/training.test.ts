@@ -138,13 +138,16 @@ describe.each([
   });
 });
 
-test('with recomputation, what ONNX Runtime keeps alive in the order it runs a fused step is at most a third (tools/memory-plan.js --runtime, SMALL preset, batch 1, 64x64)', () => {
-  const peak = (recompute: boolean) => {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'tools/memory-plan.js'), '--preset', 'small', '--batch', '1', '--size', '64', '--runtime', '--json', ...(recompute ? ['--recompute'] : [])], { encoding: 'utf8' });
+test('what ONNX Runtime keeps alive in the order it runs a fused step: about the graph order\'s peak, and with recomputation at most a third of that (tools/memory-plan.js, SMALL preset, batch 1, 64x64)', () => {
+  const peak = (...flags: string[]) => {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'tools/memory-plan.js'), '--preset', 'small', '--batch', '1', '--size', '64', '--json', ...flags], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(r.stderr);
     return JSON.parse(r.stdout).peakMiB as number;
   };
-  const [kept, recomputed] = [peak(false), peak(true)];
+  const [planned, kept, recomputed] = [peak(), peak('--runtime'), peak('--runtime', '--recompute')];
+  // the weight-gradient ties make the runtime's depth-first order keep what the graph's order
+  // does (without them: 1.29x)
+  expect(kept).toBeLessThanOrEqual(1.1 * planned);
   expect(recomputed).toBeLessThanOrEqual(kept / 3);
 }, 60_000);
 
