@@ -27,8 +27,6 @@ export function readLog(file: string): LogRecord[] {
 }
 
 export class TrainingLog {
-  private fd: number;
-
   /** Opens the log; on resume, drops records at or after `fromStep` (they will be logged again). */
   constructor(
     readonly file: string,
@@ -36,14 +34,17 @@ export class TrainingLog {
   ) {
     const kept = readLog(file).filter((r) => r.step < fromStep);
     fs.writeFileSync(file, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    this.fd = fs.openSync(file, 'a');
   }
 
+  /**
+   * Appends by path, not through a descriptor held open: a file replaced under a running run
+   * (a git checkout or stash of the run folder) would otherwise swallow every later record.
+   */
   append(record: LogRecord): void {
-    fs.writeSync(this.fd, `${JSON.stringify(record)}\n`);
+    fs.appendFileSync(this.file, `${JSON.stringify(record)}\n`);
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    // nothing held open
   }
 }
