@@ -21,7 +21,7 @@ import {
   readNpy,
   serializeGraph,
 } from '@dynet/graph';
-import { ARTIFACT_FILES, ArtifactManifest, TrainingSession, writeArtifacts } from '@dynet/train';
+import { ARTIFACT_FILES, ArtifactManifest, TrainingSession, nchwcBlockSize, writeArtifacts } from '@dynet/train';
 import { CHECKPOINT, REFERENCE, ROOT, maxAbsDiff, tmpDir } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -71,12 +71,18 @@ describe.each([
   const c = () => reference[caseName];
   const batch = () => ({ input: readNpy(path.join(REFERENCE, c().input)), target: readNpy(path.join(REFERENCE, c().target)) });
 
-  test.each([false, true])('l1: loss and every parameter gradient match the reference (blocks recomputed in the backward pass: %s)', async (recompute) => {
+  test.each(['standard ops', 'blocks recomputed', 'NCHWc CPU kernels'])('l1: loss and every parameter gradient match the reference (%s)', async (build) => {
     const { input, target } = batch();
-    const graph = buildTrainingGraph(FULL, variant, 'l1', { batch: 1, height: input.shape[2], width: input.shape[3] }, { recompute });
+    const recompute = build === 'blocks recomputed';
+    const nchwcBlock = build === 'NCHWc CPU kernels' ? await nchwcBlockSize() : 0;
+    // every x86-64 and arm64 build of onnxruntime-node has the NCHWc kernels
+    if (build === 'NCHWc CPU kernels') expect(nchwcBlock).toBeGreaterThan(0);
+    const graph = buildTrainingGraph(FULL, variant, 'l1', { batch: 1, height: input.shape[2], width: input.shape[3] }, { recompute, nchwcBlock });
     // recomputation copies every transformer block's nodes into the backward pass
     expect(graph.nodes.some((n) => n.name.startsWith('recompute/'))).toBe(recompute);
-    const file = path.join(dir, `training-l1-${variant}-${recompute}.onnx`);
+    // one blocked depthwise convolution per depthwise weight gradient
+    expect(graph.nodes.filter((n) => n.opType === 'com.microsoft.nchwc.Conv').length > 0).toBe(nchwcBlock > 0);
+    const file = path.join(dir, `training-l1-${variant}-${build.replace(/ /g, '-')}.onnx`);
     fs.writeFileSync(file, serializeGraph(graph, { metadata: {}, producerVersion: 'test' }));
     const session = await ortNode.InferenceSession.create(file, { intraOpNumThreads: 2 });
     const feeds: Record<string, ortNode.Tensor> = {
@@ -123,10 +129,14 @@ describe.each([
     await split.release();
     losses.forEach((l, i) => expect(Math.abs(l - expected[i]) / expected[i]).toBeLessThanOrEqual(1e-5));
     if (variant === 'S') {
-      // the fused step, as built and as built with recomputation (train --recompute)
+      // the fused step, as built, as built with recomputation (train --recompute) and as train
+      // builds it for the CPU (NCHWc kernels)
+      const shape = { batch: 1, height: input.shape[2], width: input.shape[3] };
       const recomputed = path.join(dir, `artifacts-${variant}-recompute`);
-      writeArtifacts({ config: FULL, variant, loss: 'l1-clamped', shape: { batch: 1, height: input.shape[2], width: input.shape[3] }, hyper: ADAMW_DEFAULTS, weights, outDir: recomputed, fused: true, checkpoint: false, recompute: true });
-      for (const folder of [out, recomputed]) {
+      writeArtifacts({ config: FULL, variant, loss: 'l1-clamped', shape, hyper: ADAMW_DEFAULTS, weights, outDir: recomputed, fused: true, checkpoint: false, recompute: true });
+      const blocked = path.join(dir, `artifacts-${variant}-nchwc`);
+      writeArtifacts({ config: FULL, variant, loss: 'l1-clamped', shape, hyper: ADAMW_DEFAULTS, weights, outDir: blocked, fused: true, checkpoint: false, nchwcBlock: await nchwcBlockSize() });
+      for (const folder of [out, recomputed, blocked]) {
         const fused = await TrainingSession.open(folder, { threads: 2, fused: true, checkpoint: path.join(out, ARTIFACT_FILES.checkpoint) });
         const fusedLosses: number[] = [];
         for (let step = 0; step < 3; step++) fusedLosses.push(await fused.fusedStep(input.data, target.data, lr));

@@ -9,7 +9,7 @@
  * clamped output, same shapes and threads) timed in the same run when Debian's python3-torch is
  * installed.
  *
- *   npm run bench:train [-- --variant S --batch 4 --size 128 --runs 3 --threads 2 --preset full --recompute]
+ *   npm run bench:train [-- --variant S --batch 4 --size 128 --runs 3 --threads 2 --preset full --recompute --no-nchwc]
  */
 'use strict';
 const fs = require('node:fs');
@@ -18,7 +18,7 @@ const path = require('node:path');
 const ort = require('onnxruntime-node');
 const yargs = require('yargs');
 const g = require('@dynet/graph');
-const { TrainingSession, writeArtifacts } = require('@dynet/train');
+const { TrainingSession, nchwcBlockSize, writeArtifacts } = require('@dynet/train');
 const { cpuDescription, measurePeak, runTorchTool, timeRuns, torchMissing } = require('./bench-util');
 
 const args = yargs(process.argv.slice(2))
@@ -31,6 +31,7 @@ const args = yargs(process.argv.slice(2))
   .option('split', { type: 'boolean', default: true, describe: 'also time the split training + optimizer graphs' })
   .option('peer', { type: 'boolean', default: true, describe: 'time the same step in PyTorch (needs python3-torch)' })
   .option('recompute', { type: 'boolean', default: false, describe: 'training graphs that recompute each transformer block in the backward pass (train --recompute)' })
+  .option('nchwc', { type: 'boolean', default: true, describe: "build the gradients for ONNX Runtime's CPU NCHWc kernels, as train does on the CPU (--no-nchwc: standard ops only)" })
   .strict()
   .parseSync();
 
@@ -59,8 +60,9 @@ async function main() {
     const config = g.presetConfig(args.preset);
     const shape = { batch: args.batch, height: args.size, width: args.size };
     const weights = g.initParameters(g.dynetParameterSpecs(config), 0);
+    const nchwcBlock = args.nchwc ? await nchwcBlockSize() : 0;
     const t0 = Date.now();
-    const manifest = writeArtifacts({ config, variant: args.variant, loss: 'l1-clamped', shape, hyper: g.ADAMW_DEFAULTS, weights, outDir: dir, fused: true, recompute: args.recompute });
+    const manifest = writeArtifacts({ config, variant: args.variant, loss: 'l1-clamped', shape, hyper: g.ADAMW_DEFAULTS, weights, outDir: dir, fused: true, recompute: args.recompute, nchwcBlock });
     console.log(`artifacts written in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const peak = await measurePeak(dir, { intraOpNumThreads: args.threads }, args.runs);
     const macs = g.graphCost(g.buildDynet(config, args.variant, g.REFERENCE_BUILD), { N: args.batch, H: args.size, W: args.size }).macs;
@@ -70,7 +72,7 @@ async function main() {
     const input = Float32Array.from({ length: n }, (_, i) => (i % 251) / 251);
     const target = Float32Array.from({ length: n }, (_, i) => (i % 241) / 241);
     console.log(`machine: ${cpuDescription()}`);
-    console.log(`DyNet-${args.variant} (${args.preset}) batch ${args.batch}, ${args.size}x${args.size}, onnxruntime-node CPU, ${args.threads} threads${args.recompute ? ", blocks recomputed (--recompute)" : ""}`);
+    console.log(`DyNet-${args.variant} (${args.preset}) batch ${args.batch}, ${args.size}x${args.size}, onnxruntime-node CPU, ${args.threads} threads${args.recompute ? ", blocks recomputed (--recompute)" : ""}, ${nchwcBlock ? `NCHWc kernels (block ${nchwcBlock})` : 'standard ops only'}`);
     console.log(`fp32 peak ${peak.toFixed(1)} GFLOP/s; forward ${(forwardFlops / 1e9).toFixed(1)} GFLOP; floor (3x forward at peak) ${floor.toFixed(2)} s`);
     const report = (label, seconds) =>
       console.log(`${label}: median ${seconds.toFixed(2)} s | ${((3 * forwardFlops) / seconds / 1e9).toFixed(1)} GFLOP/s (3x forward) | ${(seconds / floor).toFixed(2)}x the floor`);

@@ -131,16 +131,19 @@ class Check {
     return true;
   }
 
-  /** Training artifacts for one preset, variant and shape, written once and shared by the devices. */
-  artifactDir(preset, variant, batch, size) {
-    const key = `${preset}-${variant}-b${batch}-${size}${this.opt.recompute ? '-recompute' : ''}`;
+  /**
+   * Training artifacts for one preset, variant and shape, written once and shared by the GPU
+   * devices; the CPU gets them built for its NCHWc kernels (nchwcBlock), as train builds them.
+   */
+  artifactDir(preset, variant, batch, size, nchwcBlock) {
+    const key = `${preset}-${variant}-b${batch}-${size}${this.opt.recompute ? '-recompute' : ''}${nchwcBlock ? `-nchwc${nchwcBlock}` : ''}`;
     if (!this.artifacts.has(key)) {
       const dir = path.join(this.tmp, key);
       const config = this.g.presetConfig(preset);
       const t0 = process.hrtime.bigint();
       this.train.writeArtifacts({
         config, variant, loss: 'l1-clamped', shape: { batch, height: size, width: size }, hyper: this.g.ADAMW_DEFAULTS,
-        weights: this.g.initParameters(this.g.dynetParameterSpecs(config), 0), outDir: dir, fused: true, recompute: this.opt.recompute,
+        weights: this.g.initParameters(this.g.dynetParameterSpecs(config), 0), outDir: dir, fused: true, recompute: this.opt.recompute, nchwcBlock,
       });
       console.log(`  artifacts ${key}: ${seconds(t0).toFixed(1)} s`);
       this.artifacts.set(key, dir);
@@ -151,7 +154,7 @@ class Check {
   async trainOn(device, preset, variant, batch, size, steps) {
     const what = `train ${device} ${preset} ${variant} b${batch} ${size}x${size}${this.opt.recompute ? ' recompute' : ''}`;
     if (steps === 0 || this.overBudget(what)) return;
-    const dir = this.artifactDir(preset, variant, batch, size);
+    const dir = this.artifactDir(preset, variant, batch, size, device === 'cpu' ? await this.train.nchwcBlockSize() : 0);
     const { input, target } = batchOf(batch, size);
     const memBefore = device === 'cpu' ? null : gpuMemoryMiB();
     const t0 = process.hrtime.bigint();

@@ -15,7 +15,7 @@
  * in the order its profiler saw (it picks its own topological order, a depth-first one from the
  * outputs, which can keep far more alive than the graph's order), sizes from the profile.
  *
- *   node tools/memory-plan.js [--preset full --variant S --batch 4 --size 128 --top 12] [--recompute] [--runtime] [--json]
+ *   node tools/memory-plan.js [--preset full --variant S --batch 4 --size 128 --top 12] [--recompute] [--nchwc] [--runtime] [--json]
  */
 'use strict';
 const fs = require('node:fs');
@@ -31,6 +31,7 @@ const args = yargs(process.argv.slice(2))
   .option('size', { type: 'number', default: 128 })
   .option('top', { type: 'number', default: 12, describe: 'rows of each table' })
   .option('recompute', { type: 'boolean', default: false, describe: 'the graph train --recompute builds' })
+  .option('nchwc', { type: 'boolean', default: false, describe: "the graph train builds on this CPU (ONNX Runtime's NCHWc kernels; default: standard ops)" })
   .option('runtime', { type: 'boolean', default: false, describe: 'walk the order ONNX Runtime runs (its profiler, one step, 1 thread) over the graph it optimised, instead of the graph\'s own order' })
   .option('json', { type: 'boolean', default: false, describe: 'print {nodes, peakMiB} only' })
   .strict()
@@ -166,8 +167,9 @@ async function runtimePlan(graph) {
 
 async function main() {
   const config = g.presetConfig(args.preset);
-  const graph = g.buildFusedStepGraph(config, args.variant, 'l1-clamped', { batch: args.batch, height: args.size, width: args.size }, g.ADAMW_DEFAULTS, { recompute: args.recompute });
-  const what = `${args.preset} ${args.variant}, batch ${args.batch}, ${args.size}x${args.size}${args.recompute ? ', blocks recomputed' : ''}`;
+  const nchwcBlock = args.nchwc ? await require('@dynet/train').nchwcBlockSize() : 0;
+  const graph = g.buildFusedStepGraph(config, args.variant, 'l1-clamped', { batch: args.batch, height: args.size, width: args.size }, g.ADAMW_DEFAULTS, { recompute: args.recompute, nchwcBlock });
+  const what = `${args.preset} ${args.variant}, batch ${args.batch}, ${args.size}x${args.size}${args.recompute ? ', blocks recomputed' : ''}${nchwcBlock ? ', NCHWc kernels' : ''}`;
   if (args.runtime) {
     const { order, peak, size, producer } = await runtimePlan(graph);
     if (args.json) return console.log(JSON.stringify({ nodes: order.length, peakMiB: peak.bytes / 2 ** 20 }));

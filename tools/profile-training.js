@@ -9,7 +9,7 @@
  *   - the top individual nodes by time.
  * The first steps (--warmup) are left out: they fault in memory and settle the allocator.
  *
- *   node tools/profile-training.js [--preset small --variant S --batch 4 --size 64 --steps 5 --threads 2 --top 15]
+ *   node tools/profile-training.js [--preset small --variant S --batch 4 --size 64 --steps 5 --threads 2 --top 15 --op Transpose]
  */
 'use strict';
 const fs = require('node:fs');
@@ -17,7 +17,7 @@ const os = require('node:os');
 const path = require('node:path');
 const yargs = require('yargs');
 const g = require('@dynet/graph');
-const { TrainingSession, writeArtifacts } = require('@dynet/train');
+const { TrainingSession, nchwcBlockSize, writeArtifacts } = require('@dynet/train');
 
 const args = yargs(process.argv.slice(2))
   .option('preset', { choices: ['full', 'small'], default: 'small' })
@@ -28,7 +28,9 @@ const args = yargs(process.argv.slice(2))
   .option('warmup', { type: 'number', default: 2, describe: 'steps run before, not counted' })
   .option('threads', { type: 'number', default: 2 })
   .option('top', { type: 'number', default: 15, describe: 'rows of each table' })
+  .option('op', { type: 'string', describe: 'list the top nodes of this op type only (e.g. Transpose)' })
   .option('artifacts', { type: 'string', describe: 'profile these training artifacts (a folder written by writeArtifacts) instead of fresh ones' })
+  .option('nchwc', { type: 'boolean', default: true, describe: "build the gradients for ONNX Runtime's CPU NCHWc kernels, as train does on the CPU (--no-nchwc: standard ops only)" })
   .option('json', { type: 'string', describe: 'also write the aggregated figures to this file' })
   .strict()
   .parseSync();
@@ -43,6 +45,20 @@ function profiledEvents(events, warmup) {
   if (runs.length <= warmup) throw new Error(`the profile holds ${runs.length} runs; expected more than ${warmup}`);
   const from = runs[warmup].ts;
   return { runs: runs.slice(warmup), nodes: events.filter((e) => e.cat === 'Node' && e.name.endsWith('_kernel_time') && e.ts >= from) };
+}
+
+/**
+ * A Conv node's kind from its input shapes: the weight gradients are convolutions whose kernel
+ * is a whole feature map (rules/conv.ts), the rest are forward and input-gradient convolutions.
+ */
+function convKind(inputShapes) {
+  const [x, w] = (inputShapes ?? []).map((s) => Object.values(s)[0]);
+  if (!x || !w) return 'unknown';
+  const [, cIn] = x;
+  const [, cInG, kh, kw] = w;
+  const groups = cIn / cInG;
+  const layout = cInG === 1 ? 'depthwise' : groups > 1 ? 'grouped' : 'dense';
+  return kh > 7 ? `weight gradient, ${layout}` : `${kh}x${kw} ${layout}`;
 }
 
 function table(rows, headers) {
@@ -60,7 +76,8 @@ async function main() {
       const config = g.presetConfig(args.preset);
       const shape = { batch: args.batch, height: args.size, width: args.size };
       const weights = g.initParameters(g.dynetParameterSpecs(config), 0);
-      writeArtifacts({ config, variant: args.variant, loss: 'l1-clamped', shape, hyper: g.ADAMW_DEFAULTS, weights, outDir: dir, fused: true });
+      const nchwcBlock = args.nchwc ? await nchwcBlockSize() : 0;
+      writeArtifacts({ config, variant: args.variant, loss: 'l1-clamped', shape, hyper: g.ADAMW_DEFAULTS, weights, outDir: dir, fused: true, nchwcBlock });
     }
     const prefix = path.join(tmp, 'profile');
     const session = await TrainingSession.open(dir, { threads: args.threads, fused: true, profilePrefix: prefix });
@@ -86,7 +103,15 @@ async function main() {
     const kernelUs = perStep(nodes.reduce((s, e) => s + e.dur, 0));
     const byOp = new Map();
     const byNode = new Map();
+    const convs = new Map();
     for (const e of nodes) {
+      if (e.args.op_name === 'Conv') {
+        const kind = convKind(e.args.input_type_shape);
+        const c = convs.get(kind) ?? { us: 0, count: 0 };
+        c.us += e.dur;
+        c.count += 1;
+        convs.set(kind, c);
+      }
       const op = e.args.op_name;
       const o = byOp.get(op) ?? { us: 0, count: 0, bytes: 0 };
       o.us += e.dur;
@@ -101,7 +126,7 @@ async function main() {
     }
     const nodesPerStep = nodes.length / steps;
     const m = session.manifest;
-    console.log(`DyNet-${m.variant} (${args.artifacts ? 'given artifacts' : args.preset}) batch ${batch}, ${height}x${width}, fused step, ${args.threads} threads; ${steps} steps profiled after ${args.warmup}`);
+    console.log(`DyNet-${m.variant} (${args.artifacts ? 'given artifacts' : args.preset}) batch ${batch}, ${height}x${width}, fused step, ${args.threads} threads, ${m.nchwcBlock ? `NCHWc kernels (block ${m.nchwcBlock})` : 'standard ops only'}; ${steps} steps profiled after ${args.warmup}`);
     console.log(`step: wall ${ms(wallUs)} ms (JavaScript included), model_run ${ms(runUs)} ms, in kernels ${ms(kernelUs)} ms (${pct(kernelUs / runUs)}), ` +
       `outside kernels ${ms(runUs - kernelUs)} ms; ${nodesPerStep.toFixed(0)} nodes run per step, ${ms((runUs - kernelUs) / nodesPerStep * 1000)} us overhead per node`);
     console.log('');
@@ -111,7 +136,11 @@ async function main() {
     const rest = ops.slice(args.top);
     if (rest.length) console.log(`(${rest.length} more op types: ${pct(rest.reduce((s, [, o]) => s + o.us, 0) / (kernelUs * steps))})`);
     console.log('');
-    const top = [...byNode].sort((a, b) => b[1].us - a[1].us).slice(0, args.top);
+    const convRows = [...convs].sort((a, b) => b[1].us - a[1].us);
+    console.log(table(convRows.map(([kind, c]) => [kind, pct(c.us / (kernelUs * steps)), ms(perStep(c.us)), (c.count / steps).toFixed(0), (c.us / c.count).toFixed(1)]),
+      ['Conv by kind', 'kernel time', 'ms/step', 'nodes', 'us/node']));
+    console.log('');
+    const top = [...byNode].filter(([, nd]) => !args.op || nd.op === args.op).sort((a, b) => b[1].us - a[1].us).slice(0, args.top);
     console.log(table(top.map(([name, nd]) => [name.length > 70 ? `…${name.slice(-69)}` : name, nd.op, pct(nd.us / (kernelUs * steps)), ms(perStep(nd.us)), mb(perStep(nd.bytes))]),
       ['node', 'op', 'kernel time', 'ms/step', 'MB out']));
     if (args.json) {

@@ -31,6 +31,7 @@ export { atomicWriteFileSync } from './io/atomic-write';
 export { gradients, type GradientOptions } from './autodiff/backward';
 export { GRADIENT_RULES } from './autodiff/registry';
 export { buildTrainingGraph, buildEvalGraph, buildFusedStepGraph, trainedParameters, FLAT_NAMES } from './training/training-graphs';
+export type { TrainingGraphOptions } from './training/training-graphs';
 export type { TrainingShape } from './training/training-graphs';
 export { buildOptimizerGraph, adamwUpdate, stepScalars, optimizerNames, ADAMW_DEFAULTS } from './training/adamw';
 export type { AdamWHyper } from './training/adamw';

@@ -1,6 +1,7 @@
 /**
  * Writes a training-artifact folder: training, eval, optimizer and fused-step graphs made of
- * standard ONNX ops, the starting checkpoint, and `artifacts.json` describing them.
+ * standard ONNX ops (with ArtifactOptions.nchwcBlock, the gradients use some of ONNX Runtime's
+ * CPU kernels), the starting checkpoint, and `artifacts.json` describing them.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -51,6 +52,11 @@ export interface ArtifactOptions {
    * the block's input instead of keeping them (less memory, about one more forward pass of time)
    */
   recompute?: boolean;
+  /**
+   * build the gradients for ONNX Runtime's CPU provider with this NCHWc block size
+   * (nchwcBlockSize(); 0 or absent: standard ONNX ops only, for any runtime and device)
+   */
+  nchwcBlock?: number;
 }
 
 /** What a training session needs to know about an artifact folder. */
@@ -65,6 +71,8 @@ export interface ArtifactManifest {
   trained: { name: string; shape: number[] }[];
   /** built with ArtifactOptions.recompute (absent in folders written before it existed: false) */
   recompute?: boolean;
+  /** built with ArtifactOptions.nchwcBlock (absent in older folders: 0, standard ops only) */
+  nchwcBlock?: number;
   files: Partial<Record<keyof typeof ARTIFACT_FILES, string>>;
 }
 
@@ -72,7 +80,8 @@ export function writeArtifacts(o: ArtifactOptions): ArtifactManifest {
   const meta = { 'dynet.variant': Array.isArray(o.variant) ? `depth ${o.variant.join(',')}` : o.variant, 'dynet.loss': o.loss, 'dynet.config': JSON.stringify(o.config) };
   const encode = (g: Parameters<typeof serializeGraph>[0]) => serializeGraph(g, { metadata: meta, producerVersion: VERSION });
   const recompute = o.recompute ?? false;
-  const trainingGraph = buildTrainingGraph(o.config, o.variant, o.loss, o.shape, { recompute });
+  const nchwcBlock = o.nchwcBlock ?? 0;
+  const trainingGraph = buildTrainingGraph(o.config, o.variant, o.loss, o.shape, { recompute, nchwcBlock });
   const trained = [...trainingGraph.params.values()]
     .filter((p) => trainingGraph.nodes.some((n) => n.inputs.includes(p)))
     .map((p) => ({ name: p.name, shape: p.shape as number[] }));
@@ -82,7 +91,7 @@ export function writeArtifacts(o: ArtifactOptions): ArtifactManifest {
     [ARTIFACT_FILES.eval, encode(buildEvalGraph(o.config, o.variant, o.loss, o.shape))],
     [ARTIFACT_FILES.optimizer, encode(buildOptimizerGraph(trained, o.hyper))],
   ];
-  if (o.fused) files.push([ARTIFACT_FILES.fused, encode(buildFusedStepGraph(o.config, o.variant, o.loss, o.shape, o.hyper, { recompute }))]);
+  if (o.fused) files.push([ARTIFACT_FILES.fused, encode(buildFusedStepGraph(o.config, o.variant, o.loss, o.shape, o.hyper, { recompute, nchwcBlock }))]);
   const specs = dynetParameterSpecs(o.config);
   const zeros = () => new Map(trained.map(({ name, shape }) => [name, { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) }]));
   fs.mkdirSync(o.outDir, { recursive: true });
@@ -100,6 +109,7 @@ export function writeArtifacts(o: ArtifactOptions): ArtifactManifest {
     config: o.config,
     trained,
     recompute,
+    nchwcBlock,
     files: Object.fromEntries(
       Object.entries(ARTIFACT_FILES).filter(([k]) => k !== 'manifest' && (k !== 'fused' || o.fused) && (k !== 'checkpoint' || o.checkpoint !== false)),
     ) as ArtifactManifest['files'],

@@ -9,6 +9,7 @@ export type { TrainingSessionOptions } from './training-session';
 export { saveCheckpoint, loadCheckpoint } from './checkpoint';
 export type { TrainingCheckpoint } from './checkpoint';
 export { DEVICES, openSession } from './execution-provider';
+export { nchwcBlockSize } from './nchwc';
 export type { Device } from './execution-provider';
 
 // The training loop (issue 4).

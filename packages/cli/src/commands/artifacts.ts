@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { ADAMW_DEFAULTS, LOSS_KINDS, LossKind, dynetParameterSpecs, initParameters } from '@dynet/graph';
-import { writeArtifacts } from '@dynet/train';
+import { nchwcBlockSize, writeArtifacts } from '@dynet/train';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { configOf, variantOf, readWeights, withPreset, withWeightReading } from '../options';
 
@@ -21,15 +21,16 @@ export function builder(y: Argv) {
     .option('weight-decay', { type: 'number', default: ADAMW_DEFAULTS.weightDecay, describe: 'decoupled weight decay (0 gives Adam)' })
     .option('fused', { type: 'boolean', default: true, describe: 'also write fused_step_model.onnx (forward, backward and AdamW in one graph)' })
     .option('recompute', { type: 'boolean', default: false, describe: 'training graphs recompute each transformer block in the backward pass instead of keeping its activations (less memory, more time)' })
+    .option('nchwc', { type: 'boolean', default: false, describe: 'build the gradients for onnxruntime-node\'s CPU NCHWc kernels on this machine (faster there; other runtimes, devices and CPUs need the default standard ops)' })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder' });
 }
 
 type Args = ArgumentsCamelCase<{ allowGlobal: string[];
   preset: string; variant: string; loss: LossKind; weights?: string; seed: number; batch: number; size: number[];
-  beta1: number; beta2: number; eps: number; weightDecay: number; fused: boolean; recompute: boolean; out: string;
+  beta1: number; beta2: number; eps: number; weightDecay: number; fused: boolean; recompute: boolean; nchwc: boolean; out: string;
 }>;
 
-export function handler(args: Args): void {
+export async function handler(args: Args): Promise<void> {
   const [height, width] = args.size.length === 1 ? [args.size[0], args.size[0]] : args.size;
   if (args.size.length > 2) throw new RangeError(`--size takes H W; got ${args.size.join(' ')}`);
   const config = configOf(args.preset);
@@ -46,6 +47,8 @@ export function handler(args: Args): void {
     outDir: args.out,
     fused: args.fused,
     recompute: args.recompute,
+    nchwcBlock: args.nchwc ? await nchwcBlockSize() : 0,
   });
+  if (args.nchwc && !manifest.nchwcBlock) console.error('dynet artifacts: this onnxruntime-node has no NCHWc kernels here; wrote standard ops only');
   for (const f of Object.values(manifest.files)) console.log(`wrote ${path.join(args.out, f!)}`);
 }

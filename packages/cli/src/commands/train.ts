@@ -33,6 +33,7 @@ export function builder(y: Argv) {
     .option('threads', { type: 'number', describe: 'intra-op threads (default: the runtime\'s choice; a resumed run keeps its own)' })
     .option('workers', { type: 'number', default: 2, describe: 'data worker threads' })
     .option('recompute', { type: 'boolean', default: false, describe: 'recompute each transformer block in the backward pass instead of keeping its activations: less than half the memory, about a sixth more time per step, the same results (may change on --resume)' })
+    .option('nchwc', { type: 'boolean', default: true, describe: 'on the CPU, run the depthwise weight gradients on ONNX Runtime\'s NCHWc kernels (several times faster; --no-nchwc: standard ops only; a resumed run keeps its own)' })
     .option('stop-after', { type: 'number', hidden: true, describe: 'stop at this step with a checkpoint (tests)' });
 }
 
@@ -40,7 +41,7 @@ type Args = ArgumentsCamelCase<{ allowGlobal: string[];
   preset: string; mode: TrainMode; data?: string[]; derain?: string; dehaze?: string; task: 'all-in-one' | 'denoise' | 'derain' | 'dehaze';
   variant: string; depths?: string[]; variantProb: number; steps?: number; batch: number; crop: number; lr?: number; warmup?: number; holdout: number;
   weights?: string; seed: number; out: string; resume: boolean; checkpointEvery: number; logEvery: number; device: Device;
-  threads?: number; workers: number; recompute: boolean; stopAfter?: number;
+  threads?: number; workers: number; recompute: boolean; nchwc: boolean; stopAfter?: number;
 }>;
 
 const DEFAULT_STEPS = 1000;
@@ -79,6 +80,7 @@ function specFromArgs(a: Args): RunSpec {
     weightsSource: a.weights ? path.basename(a.weights) : `init seed ${a.seed}`,
     device: a.device,
     threads: a.threads,
+    nchwc: a.nchwc,
   };
 }
 

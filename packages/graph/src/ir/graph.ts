@@ -94,6 +94,11 @@ export class Graph {
   readonly memo = new Map<string, Value>();
   /** derived ops built from primitives that autodiff may differentiate as a whole */
   readonly composites: Composite[] = [];
+  /**
+   * The NCHWc block size of ONNX Runtime's CPU provider this graph is built for (ops/nchwc.ts),
+   * or 0: standard ops for any runtime. Only training graphs for the CPU set it.
+   */
+  nchwcBlock = 0;
   /** stretches of the forward that training graphs may recompute instead of storing */
   readonly segments: Segment[] = [];
   private readonly scopes: string[] = [];

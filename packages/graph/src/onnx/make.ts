@@ -7,7 +7,7 @@ import { onnx } from 'onnx-proto';
 import { Dim, dimToString } from '../ir/dim';
 import { DType, ONNX_DTYPE } from '../ir/dtype';
 import { AttrValue } from '../ir/graph';
-import { opSchema } from '../ops/names';
+import { DOMAIN_VERSIONS, opDomain, opSchema } from '../ops/names';
 import { WEIGHTS_DTYPE_INFO, WeightsDType } from './weights-layout';
 
 export const OPSET_VERSION = 17;
@@ -56,7 +56,8 @@ export function makeNode(
   const attribute = [...Object.keys(attrs).filter((k) => !(k in graphs)), ...Object.keys(graphs)]
     .sort()
     .map((k) => (k in graphs ? makeGraphAttribute(opType, k, graphs[k]) : makeAttribute(opType, k, attrs[k])));
-  return { input: inputs, output: outputs, name, opType, domain: '', attribute };
+  const { domain, name: op } = opDomain(opType);
+  return { input: inputs, output: outputs, name, opType: op, domain, attribute };
 }
 
 export function makeValueInfo(name: string, dtype: DType, shape: readonly Dim[]): onnx.IValueInfoProto {
@@ -104,9 +105,21 @@ export function makeGraph(
 }
 
 export function makeModel(graph: onnx.IGraphProto, metadata: Record<string, string>, producerVersion: string): onnx.IModelProto {
+  const domains = new Set<string>();
+  const visit = (g: onnx.IGraphProto) => {
+    for (const n of g.node ?? []) {
+      if (n.domain) domains.add(n.domain);
+      for (const a of n.attribute ?? []) if (a.g) visit(a.g);
+    }
+  };
+  visit(graph);
+  const extra = [...domains].sort().map((domain) => {
+    if (!(domain in DOMAIN_VERSIONS)) throw new TypeError(`domain '${domain}' has no opset version in ops/names.ts`);
+    return { domain, version: DOMAIN_VERSIONS[domain] };
+  });
   return {
     irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: OPSET_VERSION }],
+    opsetImport: [{ domain: '', version: OPSET_VERSION }, ...extra],
     producerName: 'dynet',
     producerVersion,
     graph,

@@ -61,9 +61,29 @@ export const OP_SCHEMAS = {
     inputs: ['X', 'roi?', 'scales?', 'sizes?'],
     attrs: { coordinate_transformation_mode: 'string', mode: 'string' },
   },
+  // ONNX Runtime's CPU kernels in its blocked-channel layout (ops/nchwc.ts): only in training
+  // graphs built for that runtime's CPU provider, never in exported models
+  'com.microsoft.nchwc.ReorderInput': { inputs: ['X'], attrs: { channels_last: 'int' } },
+  'com.microsoft.nchwc.ReorderOutput': { inputs: ['X'], attrs: { channels: 'int', channels_last: 'int' } },
+  'com.microsoft.nchwc.Conv': {
+    inputs: ['X', 'W', 'B?', 'Sum?'],
+    attrs: { dilations: 'ints', group: 'int', kernel_shape: 'ints', pads: 'ints', strides: 'ints' },
+  },
 } as const satisfies Record<string, OpSchema>;
 
 export type OpType = keyof typeof OP_SCHEMAS;
+
+/**
+ * An op's ONNX domain and name: ops outside the default domain are named `domain.Name` in the
+ * vocabulary (`com.microsoft.nchwc.Conv` is op `Conv` of domain `com.microsoft.nchwc`).
+ */
+export function opDomain(opType: string): { domain: string; name: string } {
+  const dot = opType.lastIndexOf('.');
+  return dot < 0 ? { domain: '', name: opType } : { domain: opType.slice(0, dot), name: opType.slice(dot + 1) };
+}
+
+/** The opset version of each non-default domain our graphs may use. */
+export const DOMAIN_VERSIONS: Readonly<Record<string, number>> = { 'com.microsoft.nchwc': 1 };
 
 export function opSchema(opType: string): OpSchema {
   const schema = (OP_SCHEMAS as Record<string, OpSchema>)[opType];

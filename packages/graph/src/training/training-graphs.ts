@@ -14,6 +14,17 @@ import { concat, reshape, slice } from '../ops/shape';
 
 const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+/** How a training graph is built: GradientOptions, and the runtime it is for. */
+export interface TrainingGraphOptions extends GradientOptions {
+  /**
+   * ONNX Runtime CPU's NCHWc block size (8 on AVX2, 16 on AVX-512: nchwcBlockSize() in
+   * @dynet/train): the depthwise convolutions and their gradients run on its blocked kernels
+   * (ops/nchwc.ts), several times faster than the standard ops there; 0 or absent: standard
+   * ops only, for any runtime
+   */
+  nchwcBlock?: number;
+}
+
 export interface TrainingShape {
   batch: number;
   height: number;
@@ -34,12 +45,14 @@ function forwardWithLoss(
   loss: LossKind,
   shape: TrainingShape,
   sourceFor?: (g: Graph) => ParamSource,
+  nchwcBlock = 0,
 ): ForwardWithLoss {
   const { batch, height, width } = shape;
   if (![batch, height, width].every((d) => Number.isInteger(d) && d > 0) || height % 8 || width % 8) {
     throw new RangeError(`training shape must be a positive batch and H, W multiples of 8; got ${batch}x${height}x${width}`);
   }
   const g = new Graph();
+  g.nchwcBlock = nchwcBlock;
   const input = g.input('input', 'float32', [batch, 3, height, width]);
   const target = g.input('target', 'float32', [batch, 3, height, width]);
   const output = dynetForward(new ParamScope(g, '', sourceFor?.(g)), input, config, Array.isArray(variant) ? variant : config.reuse[variant], FAST_BUILD);
@@ -93,8 +106,8 @@ function flatSource(trained: readonly { name: string; shape: number[] }[]): { so
 }
 
 /** `training_model.onnx`: params, input, target -> loss and `<name>_grad` per parameter. */
-export function buildTrainingGraph(config: DynetConfig, variant: Variant | Reuse, loss: LossKind, shape: TrainingShape, opts: GradientOptions = {}): Graph {
-  const f = forwardWithLoss(config, variant, loss, shape);
+export function buildTrainingGraph(config: DynetConfig, variant: Variant | Reuse, loss: LossKind, shape: TrainingShape, opts: TrainingGraphOptions = {}): Graph {
+  const f = forwardWithLoss(config, variant, loss, shape, undefined, opts.nchwcBlock);
   const grads = gradients(f.graph, f.loss, f.params, opts);
   f.graph.output(f.loss, 'loss');
   for (const p of f.params) f.graph.output(grads.get(p)!, `${p.name}_grad`);
@@ -119,10 +132,10 @@ export function buildEvalGraph(config: DynetConfig, variant: Variant | Reuse, lo
  * outputs: `loss` (before the update) and `parameters.updated`, `exp_avg.updated`,
  * `exp_avg_sq.updated`.
  */
-export function buildFusedStepGraph(config: DynetConfig, variant: Variant | Reuse, loss: LossKind, shape: TrainingShape, h: AdamWHyper, opts: GradientOptions = {}): Graph {
+export function buildFusedStepGraph(config: DynetConfig, variant: Variant | Reuse, loss: LossKind, shape: TrainingShape, h: AdamWHyper, opts: TrainingGraphOptions = {}): Graph {
   const trained = trainedParameters(config, variant, loss, shape);
   const source = flatSource(trained);
-  const f = forwardWithLoss(config, variant, loss, shape, source.sourceFor);
+  const f = forwardWithLoss(config, variant, loss, shape, source.sourceFor, opts.nchwcBlock);
   const g = f.graph;
   const views = trained.map((t) => source.view(t.name));
   const grads = gradients(g, f.loss, views, opts);

@@ -10,6 +10,7 @@ import { ARTIFACT_FILES, ArtifactManifest, writeArtifacts } from '../artifacts';
 import { TrainingCheckpoint, loadCheckpoint, saveCheckpoint } from '../checkpoint';
 import { DataOptions, openBatchStream } from '../data';
 import { Device } from '../execution-provider';
+import { nchwcBlockSize } from '../nchwc';
 import { TrainingSession } from '../training-session';
 import { writeLossPlot } from './loss-plot';
 import { Progress } from './progress';
@@ -49,6 +50,13 @@ export interface RunSpec {
   device: Device;
   /** intra-op threads; part of the spec because the runtime's sums depend on it in the last bits */
   threads?: number;
+  /**
+   * on the CPU, gradients built for ONNX Runtime's NCHWc kernels where the runtime has them
+   * (ArtifactOptions.nchwcBlock): several times faster depthwise weight gradients, the same to
+   * float32 rounding; part of the spec for the same reason as `threads` (absent in runs started
+   * before it existed: false)
+   */
+  nchwc?: boolean;
 }
 
 export interface RunOptions {
@@ -99,12 +107,12 @@ function drawAt(spec: RunSpec, step: number): string {
 }
 
 /** Reuses a variant's (or depth's) artifact folder when it was built for the same spec; rebuilds it otherwise. */
-function ensureArtifacts(spec: RunSpec, variant: Variant | Reuse, outDir: string, weights: StateDict, recompute: boolean): string {
+function ensureArtifacts(spec: RunSpec, variant: Variant | Reuse, outDir: string, weights: StateDict, build: { recompute: boolean; nchwcBlock: number }): string {
   const dir = path.join(outDir, 'artifacts', Array.isArray(variant) ? `depth-${variant.join('-')}` : variant.toLowerCase());
-  const wanted = { config: spec.config, loss: lossOf(spec.mode), shape: { batch: spec.batch, height: spec.crop, width: spec.crop }, hyper: spec.hyper, recompute };
+  const wanted = { config: spec.config, loss: lossOf(spec.mode), shape: { batch: spec.batch, height: spec.crop, width: spec.crop }, hyper: spec.hyper, ...build };
   try {
     const m = JSON.parse(fs.readFileSync(path.join(dir, ARTIFACT_FILES.manifest), 'utf8')) as ArtifactManifest;
-    const have = { config: m.config, loss: m.loss, shape: m.shape, hyper: m.hyper, recompute: m.recompute ?? false };
+    const have = { config: m.config, loss: m.loss, shape: m.shape, hyper: m.hyper, recompute: m.recompute ?? false, nchwcBlock: m.nchwcBlock ?? 0 };
     if (JSON.stringify(have) === JSON.stringify(wanted) && m.files.fused && fs.existsSync(path.join(dir, m.files.fused))) return dir;
   } catch {
     // no usable artifacts yet
@@ -131,8 +139,10 @@ export async function runTraining(spec: RunSpec, opts: RunOptions, initial: Stat
   // The data stream checks its folders before anything else is built or written.
   const probeStream = await openBatchStream({ ...spec.data, batch: spec.batch, crop: spec.crop, seed: spec.seed }, 0);
   await probeStream.close();
+  // the block size is this machine's: artifacts built on another CPU are rebuilt
+  const build = { recompute: opts.recompute ?? false, nchwcBlock: spec.device === 'cpu' && spec.nchwc ? await nchwcBlockSize() : 0 };
   for (const { label, what } of choicesOf(spec)) {
-    const dir = ensureArtifacts(spec, what, opts.outDir, startWeights ?? loadCheckpoint(ckptFile, specs, []).params, opts.recompute ?? false);
+    const dir = ensureArtifacts(spec, what, opts.outDir, startWeights ?? loadCheckpoint(ckptFile, specs, []).params, build);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, ARTIFACT_FILES.manifest), 'utf8')) as ArtifactManifest;
     if (!sessions.size) {
       const trained = manifest.trained.map((t) => t.name);

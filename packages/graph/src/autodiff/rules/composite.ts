@@ -5,6 +5,7 @@
 import { Composite, Value } from '../../ir/graph';
 import { add, div, erf, exp, greaterOrEqual, mul, sub, where } from '../../ops/elementwise';
 import { reduceSum } from '../../ops/reduce';
+import { depthwiseConvNchwcGrad } from '../../ops/nchwc';
 
 export type CompositeRule = (c: Composite, dy: Value) => Value[];
 
@@ -24,6 +25,10 @@ function normal(x: Value): { cdf: Value; pdf: Value } {
 }
 
 export const COMPOSITE_RULES: Readonly<Record<string, CompositeRule>> = {
+  DepthwiseConvNchwc: ({ inputs: [x, w], saved }, dy) => {
+    const pads = Array.from(saved.pads.constData as BigInt64Array, Number) as [number, number, number, number];
+    return depthwiseConvNchwcGrad(x, w, saved.blocked, pads, dy);
+  },
   // d gelu / dx = Phi(x) + x * phi(x)
   Gelu: ({ inputs: [x] }, dy) => {
     const { cdf, pdf } = normal(x);

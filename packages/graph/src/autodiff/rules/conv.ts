@@ -5,6 +5,8 @@
  *   dw = conv(x as [Cin/g, g*N, H, W], dy as [Cout, N, H', W'], group g): batch and channels
  *        trade places so the sum over the batch becomes the convolution's channel sum;
  *        1x1 convolutions use one batched MatMul instead.
+ * (Graphs built for ONNX Runtime's CPU run depthwise convolutions as composites with their
+ * own rule instead: ops/nchwc.ts.)
  */
 import { Node, Value } from '../../ir/graph';
 import { conv } from '../../ops/conv';

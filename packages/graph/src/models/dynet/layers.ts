@@ -1,6 +1,7 @@
 /** Small layers shared by the DyNet modules: bias-free convolutions and the channel layer norm. */
 import { Value } from '../../ir/graph';
 import { conv } from '../../ops/conv';
+import { depthwiseConvNchwc } from '../../ops/nchwc';
 import { layerNormalization } from '../../ops/norm';
 import { add, div, mul, sqrt, sub } from '../../ops/elementwise';
 import { reshape, transpose } from '../../ops/shape';
@@ -22,8 +23,13 @@ export function conv3x3(p: ParamScope, name: string, x: Value, cOut: number): Va
 
 /** 3x3 depthwise convolution `name` with padding 1 */
 export function dwconv3x3(p: ParamScope, name: string, x: Value): Value {
-  const c = channels(x);
-  return conv(x, p.get(`${name}.weight`, [c, 1, 3, 3]), { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: c });
+  return depthwise3x3(x, p.get(`${name}.weight`, [channels(x), 1, 3, 3]));
+}
+
+/** x's channels each convolved with their own 3x3 filter w [C, 1, 3, 3], padding 1 (ONNX Runtime's NCHWc kernel in CPU training graphs) */
+export function depthwise3x3(x: Value, w: Value): Value {
+  if (x.graph.nchwcBlock > 0) return depthwiseConvNchwc(x, w, [1, 1, 1, 1]);
+  return conv(x, w, { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: channels(x) });
 }
 
 /**

@@ -10,7 +10,7 @@ import { concat, padEnd, reshape, slice, split, transpose } from '../../ops/shap
 import { mulDim } from '../../ir/dim';
 import { loop, recomputable } from '../../ops/control';
 import { ffnHidden } from './config';
-import { channelLayerNorm, channelLayerNormPortable, channels, conv1x1, dwconv3x3 } from './layers';
+import { channelLayerNorm, channelLayerNormPortable, channels, conv1x1, depthwise3x3, dwconv3x3 } from './layers';
 
 /** F.normalize's eps */
 const L2_EPS = 1e-12;
@@ -78,7 +78,7 @@ function gdfnAligned(p: ParamScope, x: Value, m: number, width: number): Value {
   const wOut = p.get('project_out.weight', [d, m, 1, 1]);
   const half = (w: Value, k: number) => padEnd(slice(w, 0, k * m, (k + 1) * m), [width - m, 0, 0, 0]);
   const branch = (k: number) =>
-    conv(conv(x, half(wIn, k), { kernel_shape: [1, 1] }), half(wDw, k), { kernel_shape: [3, 3], pads: [1, 1, 1, 1], group: width });
+    depthwise3x3(conv(x, half(wIn, k), { kernel_shape: [1, 1] }), half(wDw, k));
   const gated = gatedGelu(branch(0), branch(1));
   return conv(gated, padEnd(wOut, [0, width - m, 0, 0]), { kernel_shape: [1, 1] });
 }
