@@ -106,18 +106,14 @@ function drawAt(spec: RunSpec, step: number): string {
   return drawsVariants(spec) ? drawVariant(spec.seed, step, spec.variantProb) : spec.variant;
 }
 
-/** Reuses a variant's (or depth's) artifact folder when it was built for the same spec; rebuilds it otherwise. */
-function ensureArtifacts(spec: RunSpec, variant: Variant | Reuse, outDir: string, weights: StateDict, build: { recompute: boolean; nchwcBlock: number }): string {
+/**
+ * Builds a variant's (or depth's) artifact folder afresh at every start (about a second each):
+ * reusing one would run graphs that older code, other options or another CPU's block size built.
+ */
+function buildArtifacts(spec: RunSpec, variant: Variant | Reuse, outDir: string, weights: StateDict, build: { recompute: boolean; nchwcBlock: number }): string {
   const dir = path.join(outDir, 'artifacts', Array.isArray(variant) ? `depth-${variant.join('-')}` : variant.toLowerCase());
-  const wanted = { config: spec.config, loss: lossOf(spec.mode), shape: { batch: spec.batch, height: spec.crop, width: spec.crop }, hyper: spec.hyper, ...build };
-  try {
-    const m = JSON.parse(fs.readFileSync(path.join(dir, ARTIFACT_FILES.manifest), 'utf8')) as ArtifactManifest;
-    const have = { config: m.config, loss: m.loss, shape: m.shape, hyper: m.hyper, recompute: m.recompute ?? false, nchwcBlock: m.nchwcBlock ?? 0 };
-    if (JSON.stringify(have) === JSON.stringify(wanted) && m.files.fused && fs.existsSync(path.join(dir, m.files.fused))) return dir;
-  } catch {
-    // no usable artifacts yet
-  }
-  writeArtifacts({ ...wanted, variant, weights, outDir: dir, fused: true, checkpoint: false });
+  const shape = { batch: spec.batch, height: spec.crop, width: spec.crop };
+  writeArtifacts({ config: spec.config, loss: lossOf(spec.mode), shape, hyper: spec.hyper, ...build, variant, weights, outDir: dir, fused: true, checkpoint: false });
   return dir;
 }
 
@@ -139,10 +135,9 @@ export async function runTraining(spec: RunSpec, opts: RunOptions, initial: Stat
   // The data stream checks its folders before anything else is built or written.
   const probeStream = await openBatchStream({ ...spec.data, batch: spec.batch, crop: spec.crop, seed: spec.seed }, 0);
   await probeStream.close();
-  // the block size is this machine's: artifacts built on another CPU are rebuilt
   const build = { recompute: opts.recompute ?? false, nchwcBlock: spec.device === 'cpu' && spec.nchwc ? await nchwcBlockSize() : 0 };
   for (const { label, what } of choicesOf(spec)) {
-    const dir = ensureArtifacts(spec, what, opts.outDir, startWeights ?? loadCheckpoint(ckptFile, specs, []).params, build);
+    const dir = buildArtifacts(spec, what, opts.outDir, startWeights ?? loadCheckpoint(ckptFile, specs, []).params, build);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, ARTIFACT_FILES.manifest), 'utf8')) as ArtifactManifest;
     if (!sessions.size) {
       const trained = manifest.trained.map((t) => t.name);
