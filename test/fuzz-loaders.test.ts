@@ -621,6 +621,7 @@ beforeAll(async () => {
     weightsSource: 'init seed 5',
     device: 'cpu',
     threads: 2,
+    nchwc: true,
   };
   fs.writeFileSync(path.join(run, 'run.json'), `${JSON.stringify(spec, null, 2)}\n`);
   const moments = (scale: number) => new Map(TRAINED.map((n) => [n, { shape: weights.get(n)!.shape, data: weights.get(n)!.data.map((v) => v * scale) }]));
@@ -1021,6 +1022,7 @@ describe('regressions (deterministic inputs)', () => {
       ['null', /run\.json: not a run description written by dynet train \(not a JSON object\)/],
       [Buffer.from(seeds.runJson[0].bytes).toString().replace('"mode": "finetune"', '"mode": "train"'), /\(mode "train"\)/],
       [Buffer.from(seeds.runJson[0].bytes).toString().replace('"batch": 2', '"batch": "2"'), /\(batch "2"\)/],
+      [Buffer.from(seeds.runJson[0].bytes).toString().replace('"nchwc": true', '"nchwc": 1'), /\(nchwc 1\)/],
     ] as const) {
       const err = refusal('run/run.json', Buffer.from(text), () => readRunSpec(folder));
       expect(err).toBeInstanceOf(WeightFileError);

@@ -229,6 +229,7 @@ function runSpecProblem(spec: unknown): string | null {
   for (const k of ['batch', 'crop', 'steps']) if (!Number.isInteger(s[k]) || (s[k] as number) <= 0) return `${k} ${JSON.stringify(s[k])}`;
   for (const k of ['seed', 'lr', 'warmup', 'variantProb']) if (!Number.isFinite(s[k])) return `${k} ${JSON.stringify(s[k])}`;
   if (s.dynamic !== undefined && typeof s.dynamic !== 'boolean') return `dynamic ${JSON.stringify(s.dynamic)}`;
+  if (s.nchwc !== undefined && typeof s.nchwc !== 'boolean') return `nchwc ${JSON.stringify(s.nchwc)}`;
   if (s.depths !== undefined && !(Array.isArray(s.depths) && s.depths.length > 0 && s.depths.every(isDepth))) return `depths ${JSON.stringify(s.depths)}`;
   if (s.threads !== undefined && (!Number.isInteger(s.threads) || (s.threads as number) <= 0)) return `threads ${JSON.stringify(s.threads)}`;
   if (typeof s.device !== 'string' || typeof s.weightsSource !== 'string') return 'device or weightsSource is not a string';
