@@ -1,7 +1,7 @@
 /**
  * Writes a training-artifact folder: training, eval, optimizer and fused-step graphs made of
- * standard ONNX ops (with ArtifactOptions.nchwcBlock, the gradients use some of ONNX Runtime's
- * CPU kernels), the starting checkpoint, and `artifacts.json` describing them.
+ * standard ONNX ops (with ArtifactOptions.nchwcBlock, the depthwise convolutions use ONNX
+ * Runtime's CPU NCHWc kernels), the starting checkpoint, and `artifacts.json` describing them.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -40,8 +40,8 @@ export interface ArtifactOptions {
   loss: LossKind;
   shape: TrainingShape;
   hyper: AdamWHyper;
-  /** every parameter of the configuration (the starting point) */
-  weights: StateDict;
+  /** every parameter of the configuration (the starting point); needed only for the checkpoint */
+  weights?: StateDict;
   outDir: string;
   /** also write the single-graph step (forward, backward and AdamW) */
   fused: boolean;
@@ -53,7 +53,7 @@ export interface ArtifactOptions {
    */
   recompute?: boolean;
   /**
-   * build the gradients for ONNX Runtime's CPU provider with this NCHWc block size
+   * run the depthwise convolutions and their gradients on ONNX Runtime's CPU NCHWc kernels of this block size
    * (nchwcBlockSize(); 0 or absent: standard ONNX ops only, for any runtime and device)
    */
   nchwcBlock?: number;
@@ -96,8 +96,9 @@ export function writeArtifacts(o: ArtifactOptions): ArtifactManifest {
   const zeros = () => new Map(trained.map(({ name, shape }) => [name, { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) }]));
   fs.mkdirSync(o.outDir, { recursive: true });
   for (const [name, bytes] of files) atomicWriteFileSync(path.join(o.outDir, name), bytes);
-  const params: StateDict = new Map(specs.map((s) => [s.name, o.weights.get(s.name)!]));
   if (o.checkpoint !== false) {
+    if (!o.weights) throw new TypeError('writeArtifacts: the checkpoint needs the starting weights');
+    const params: StateDict = new Map(specs.map((s) => [s.name, o.weights!.get(s.name)!]));
     saveCheckpoint(path.join(o.outDir, ARTIFACT_FILES.checkpoint), { params, expAvg: zeros(), expAvgSq: zeros(), step: 0, state: {} }, JSON.stringify(o.config));
   }
   const manifest: ArtifactManifest = {

@@ -21,7 +21,7 @@ export function builder(y: Argv) {
     .option('weight-decay', { type: 'number', default: ADAMW_DEFAULTS.weightDecay, describe: 'decoupled weight decay (0 gives Adam)' })
     .option('fused', { type: 'boolean', default: true, describe: 'also write fused_step_model.onnx (forward, backward and AdamW in one graph)' })
     .option('recompute', { type: 'boolean', default: false, describe: 'training graphs recompute each transformer block in the backward pass instead of keeping its activations (less memory, more time)' })
-    .option('nchwc', { type: 'boolean', default: false, describe: 'build the gradients for onnxruntime-node\'s CPU NCHWc kernels on this machine (faster there; other runtimes, devices and CPUs need the default standard ops)' })
+    .option('nchwc', { type: 'boolean', default: false, describe: 'run the depthwise convolutions and their gradients on onnxruntime-node\'s CPU NCHWc kernels of this machine (faster there; other runtimes, devices and CPUs need the default standard ops)' })
     .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output folder' });
 }
 

@@ -33,7 +33,7 @@ export function builder(y: Argv) {
     .option('threads', { type: 'number', describe: 'intra-op threads (default: the runtime\'s choice; a resumed run keeps its own)' })
     .option('workers', { type: 'number', default: 2, describe: 'data worker threads' })
     .option('recompute', { type: 'boolean', default: false, describe: 'recompute each transformer block in the backward pass instead of keeping its activations: less than half the memory, about a sixth more time per step, the same results (may change on --resume)' })
-    .option('nchwc', { type: 'boolean', default: true, describe: 'on the CPU, run the depthwise weight gradients on ONNX Runtime\'s NCHWc kernels (several times faster; --no-nchwc: standard ops only; a resumed run keeps its own)' })
+    .option('nchwc', { type: 'boolean', default: true, describe: 'on the CPU, run the depthwise convolutions and their gradients on ONNX Runtime\'s NCHWc kernels (several times faster; --no-nchwc: standard ops only; a resumed run keeps its own)' })
     .option('stop-after', { type: 'number', hidden: true, describe: 'stop at this step with a checkpoint (tests)' });
 }
 

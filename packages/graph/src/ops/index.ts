@@ -5,7 +5,7 @@ export * from './reduce';
 export * from './shape';
 export * from './norm';
 export * from './resize';
-export { reorderInput, reorderOutput, depthwiseConvNchwc, depthwiseWeightGradNchwc } from './nchwc';
+export { reorderInput, depthwiseConvNchwc } from './nchwc';
 export { loop } from './control';
 export { runtimeShape } from './runtime-shape';
 export { OP_SCHEMAS, opSchema } from './names';

@@ -27,7 +27,7 @@ export function reorderInput(x: Value, block: number): Value {
 }
 
 /** NCHWc -> NCHW, keeping the first `channels` channels. */
-export function reorderOutput(x: Value, channels: number): Value {
+function reorderOutput(x: Value, channels: number): Value {
   const [n, , h, w] = staticDims(x, 'ReorderOutput');
   return x.graph.addNode('com.microsoft.nchwc.ReorderOutput', [x], { channels, channels_last: 0 }, [{ dtype: 'float32', shape: [n, channels, h, w] }])[0];
 }
@@ -103,9 +103,9 @@ function foldedWeightGrad(xr: Value, filter: Value, n: number, c: number, pads: 
  * each image's channel of x is convolved with the same channel of dy as the kernel (batch and
  * channel folded into N*C channels), giving [N*C, 3x3-sized] and then the sum over the batch.
  * The generic convolution does the same sums through an im2col with 9 outputs per row, which
- * costs 4-6x more here (tools/profile-training.js: the 'weight gradient' rows).
+ * costs 4-12x more here (tools/profile-training.js: the 'weight gradient' rows).
  */
-export function depthwiseWeightGradNchwc(x: Value, dy: Value, pads: [number, number, number, number], block: number): Value {
+function depthwiseWeightGradNchwc(x: Value, dy: Value, pads: [number, number, number, number], block: number): Value {
   const [n, c, h, w] = staticDims(x, 'NchwcConv');
   const [, , ho, wo] = staticDims(dy, 'NchwcConv');
   const channels = n * c;

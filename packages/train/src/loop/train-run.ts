@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ANY_DEPTH_RANGE, AdamWHyper, DynetConfig, LossKind, Reuse, StateDict, VARIANTS, Variant, WeightFileError, dynetParameterSpecs } from '@dynet/graph';
-import { ARTIFACT_FILES, ArtifactManifest, writeArtifacts } from '../artifacts';
+import { ArtifactManifest, writeArtifacts } from '../artifacts';
 import { TrainingCheckpoint, loadCheckpoint, saveCheckpoint } from '../checkpoint';
 import { DataOptions, openBatchStream } from '../data';
 import { Device } from '../execution-provider';
@@ -51,8 +51,8 @@ export interface RunSpec {
   /** intra-op threads; part of the spec because the runtime's sums depend on it in the last bits */
   threads?: number;
   /**
-   * on the CPU, gradients built for ONNX Runtime's NCHWc kernels where the runtime has them
-   * (ArtifactOptions.nchwcBlock): several times faster depthwise weight gradients, the same to
+   * on the CPU, depthwise convolutions and their gradients on ONNX Runtime's NCHWc kernels where
+   * the runtime has them (ArtifactOptions.nchwcBlock): several times faster, the same to
    * float32 rounding; part of the spec for the same reason as `threads` (absent in runs started
    * before it existed: false)
    */
@@ -110,11 +110,11 @@ function drawAt(spec: RunSpec, step: number): string {
  * Builds a variant's (or depth's) artifact folder afresh at every start (about a second each):
  * reusing one would run graphs that older code, other options or another CPU's block size built.
  */
-function buildArtifacts(spec: RunSpec, variant: Variant | Reuse, outDir: string, weights: StateDict, build: { recompute: boolean; nchwcBlock: number }): string {
+function buildArtifacts(spec: RunSpec, variant: Variant | Reuse, outDir: string, build: { recompute: boolean; nchwcBlock: number }): { dir: string; manifest: ArtifactManifest } {
   const dir = path.join(outDir, 'artifacts', Array.isArray(variant) ? `depth-${variant.join('-')}` : variant.toLowerCase());
   const shape = { batch: spec.batch, height: spec.crop, width: spec.crop };
-  writeArtifacts({ config: spec.config, loss: lossOf(spec.mode), shape, hyper: spec.hyper, ...build, variant, weights, outDir: dir, fused: true, checkpoint: false });
-  return dir;
+  const manifest = writeArtifacts({ config: spec.config, loss: lossOf(spec.mode), shape, hyper: spec.hyper, ...build, variant, outDir: dir, fused: true, checkpoint: false });
+  return { dir, manifest };
 }
 
 export interface RunResult {
@@ -137,8 +137,7 @@ export async function runTraining(spec: RunSpec, opts: RunOptions, initial: Stat
   await probeStream.close();
   const build = { recompute: opts.recompute ?? false, nchwcBlock: spec.device === 'cpu' && spec.nchwc ? await nchwcBlockSize() : 0 };
   for (const { label, what } of choicesOf(spec)) {
-    const dir = buildArtifacts(spec, what, opts.outDir, startWeights ?? loadCheckpoint(ckptFile, specs, []).params, build);
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, ARTIFACT_FILES.manifest), 'utf8')) as ArtifactManifest;
+    const { dir, manifest } = buildArtifacts(spec, what, opts.outDir, build);
     if (!sessions.size) {
       const trained = manifest.trained.map((t) => t.name);
       store = startWeights ? freshStore(startWeights, manifest) : loadCheckpoint(ckptFile, specs, trained);
