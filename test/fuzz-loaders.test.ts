@@ -1023,6 +1023,7 @@ describe('regressions (deterministic inputs)', () => {
       [Buffer.from(seeds.runJson[0].bytes).toString().replace('"mode": "finetune"', '"mode": "train"'), /\(mode "train"\)/],
       [Buffer.from(seeds.runJson[0].bytes).toString().replace('"batch": 2', '"batch": "2"'), /\(batch "2"\)/],
       [Buffer.from(seeds.runJson[0].bytes).toString().replace('"nchwc": true', '"nchwc": 1'), /\(nchwc 1\)/],
+      [Buffer.from(seeds.runJson[0].bytes).toString().replace('"holdout": 0', '"holdout": 0, "mix": {"denoise": 1, "derain": "x", "dehaze": 1}'), /\(data\.mix: derain: expected a weight >= 0, got "x"\)/],
     ] as const) {
       const err = refusal('run/run.json', Buffer.from(text), () => readRunSpec(folder));
       expect(err).toBeInstanceOf(WeightFileError);

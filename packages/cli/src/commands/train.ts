@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { ADAMW_DEFAULTS, ANY_DEPTH_RANGE, Reuse, dynetParameterSpecs, initParameters } from '@dynet/graph';
-import { DEVICES, Device, RunSpec, TrainMode, isDepth, readRunSpec, runTraining } from '@dynet/train';
+import { DEVICES, Device, MIX_TASKS, RunSpec, TaskMix, TrainMode, isDepth, mixProblem, readRunSpec, runTraining } from '@dynet/train';
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { configOf, depthOf, variantOf, readWeights, withPreset, withWeightReading } from '../options';
 
@@ -14,6 +14,7 @@ export function builder(y: Argv) {
     .option('derain', { type: 'string', describe: 'paired deraining folder (layouts in docs/training-data.md)' })
     .option('dehaze', { type: 'string', describe: 'paired dehazing folder (layouts in docs/training-data.md)' })
     .option('task', { choices: ['all-in-one', 'denoise', 'derain', 'dehaze'] as const, default: 'all-in-one' as const, describe: 'finetune: what to train for' })
+    .option('mix', { type: 'string', describe: 'all-in-one: relative weights of denoise, derain and dehaze in the draw of each sample, e.g. denoise=2,derain=1.5,dehaze=1.5 (default: one share per sigma and one each for rain and haze, 3:1:1)' })
     .option('variant', { type: 'string', default: 'S', describe: 'finetune: S, L, or dynamic (S or L drawn per step into one weight set, as pretrain does)' })
     .option('depths', { type: 'string', array: true, describe: 'draw one of these depths (reuse counts per level, each 1 to 8) per step into one weight set, e.g. --depths 1,2,2,3 2,3,3,4 4,6,6,8: training for dynet-any.onnx (overrides --variant)' })
     .option('variant-prob', { type: 'number', default: 0.5, describe: 'pretrain and --variant dynamic: probability of drawing S at a step (else L)' })
@@ -38,13 +39,31 @@ export function builder(y: Argv) {
 }
 
 type Args = ArgumentsCamelCase<{ allowGlobal: string[];
-  preset: string; mode: TrainMode; data?: string[]; derain?: string; dehaze?: string; task: 'all-in-one' | 'denoise' | 'derain' | 'dehaze';
+  preset: string; mode: TrainMode; data?: string[]; derain?: string; dehaze?: string; task: 'all-in-one' | 'denoise' | 'derain' | 'dehaze'; mix?: string;
   variant: string; depths?: string[]; variantProb: number; steps?: number; batch: number; crop: number; lr?: number; warmup?: number; holdout: number;
   weights?: string; seed: number; out: string; resume: boolean; checkpointEvery: number; logEvery: number; device: Device;
   threads?: number; workers: number; recompute: boolean; nchwc: boolean; stopAfter?: number;
 }>;
 
 const DEFAULT_STEPS = 1000;
+
+/** --mix denoise=W,derain=W,dehaze=W (tasks left out weigh 0). */
+function mixOf(text: string, task: string): TaskMix {
+  if (task !== 'all-in-one') throw new RangeError(`--mix weights the all-in-one task's degradations; --task is ${task}`);
+  const mix: TaskMix = { denoise: 0, derain: 0, dehaze: 0 };
+  for (const part of text.split(',')) {
+    const [name, value, ...rest] = part.split('=');
+    if (!(MIX_TASKS as readonly string[]).includes(name) || value === undefined || value.trim() === '' || rest.length) {
+      throw new RangeError(`--mix: expected TASK=WEIGHT pairs with TASK one of ${MIX_TASKS.join(', ')}, e.g. denoise=2,derain=1.5,dehaze=1.5; got '${part}'`);
+    }
+    const weight = Number(value);
+    if (!Number.isFinite(weight)) throw new RangeError(`--mix: the weight of ${name} is not a number: '${value}'`);
+    mix[name as keyof TaskMix] = weight;
+  }
+  const problem = mixProblem(mix);
+  if (problem) throw new RangeError(`--mix ${text}: ${problem}`);
+  return mix;
+}
 
 function specFromArgs(a: Args): RunSpec {
   const steps = a.steps ?? DEFAULT_STEPS;
@@ -68,7 +87,10 @@ function specFromArgs(a: Args): RunSpec {
     variantProb: a.variantProb,
     dynamic,
     ...(depths ? { depths: [...new Map(depths.map((d) => [d.join(','), d])).values()] as Reuse[] } : {}),
-    data: { task: finetune ? a.task : 'pretrain', clean: a.data, derain: a.derain, dehaze: a.dehaze, workers: a.workers, holdout: a.holdout },
+    data: {
+      task: finetune ? a.task : 'pretrain', clean: a.data, derain: a.derain, dehaze: a.dehaze, workers: a.workers, holdout: a.holdout,
+      ...(a.mix !== undefined ? { mix: mixOf(a.mix, finetune ? a.task : 'pretrain') } : {}),
+    },
     batch: a.batch,
     crop: a.crop,
     seed: a.seed,

@@ -4,7 +4,7 @@
  */
 import { DATA_IMAGE_EXTENSIONS, checkCropFits, checkFolder, listImages, readSizes, splitHoldout } from './files';
 import { readPairs } from './pairs';
-import { DataError, DataOptions, DataSummary, ImageEntry, ImagePair, TaskName } from './types';
+import { DataError, DataOptions, DataSummary, ImageEntry, ImagePair, TaskMix, TaskName } from './types';
 
 export const TASKS: readonly TaskName[] = ['denoise', 'derain', 'dehaze', 'all-in-one', 'pretrain'];
 export const DEFAULT_SIGMAS: readonly number[] = [15, 25, 50];
@@ -17,6 +17,8 @@ export interface Settings {
   crop: number;
   seed: number;
   sigmas: number[];
+  /** all-in-one's task weights, or undefined for the uniform draw over sigmas, rain and haze */
+  mix?: TaskMix;
   synthetic: boolean;
   noiseRounding: 'truncate' | 'round';
   workers: number;
@@ -42,6 +44,21 @@ function int(name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGE
   return v;
 }
 
+export const MIX_TASKS = ['denoise', 'derain', 'dehaze'] as const;
+
+/** What is wrong with a task mix, or null: an object of three finite non-negative weights, not all zero. */
+export function mixProblem(mix: unknown): string | null {
+  if (typeof mix !== 'object' || mix === null || Array.isArray(mix)) return `expected an object {denoise, derain, dehaze}, got ${JSON.stringify(mix)}`;
+  const m = mix as Record<string, unknown>;
+  const extra = Object.keys(m).filter((k) => !(MIX_TASKS as readonly string[]).includes(k));
+  if (extra.length) return `unknown task ${JSON.stringify(extra[0])} (expected ${MIX_TASKS.join(', ')})`;
+  for (const k of MIX_TASKS) {
+    if (typeof m[k] !== 'number' || !Number.isFinite(m[k]) || (m[k] as number) < 0) return `${k}: expected a weight >= 0, got ${JSON.stringify(m[k])}`;
+  }
+  if (MIX_TASKS.every((k) => m[k] === 0)) return 'all weights are 0';
+  return null;
+}
+
 /** Fills in the defaults; throws TypeError/RangeError naming the option. */
 export function checkOptions(o: DataOptions): Settings {
   if (!o || typeof o !== 'object') throw new TypeError('openBatchStream: options must be an object');
@@ -57,6 +74,11 @@ export function checkOptions(o: DataOptions): Settings {
   if (typeof holdout !== 'number' || !(holdout >= 0 && holdout < 1)) throw new RangeError(`holdout: expected a fraction in [0, 1), got ${String(o.holdout)}`);
   const noiseRounding = o.noiseRounding ?? 'truncate';
   if (noiseRounding !== 'truncate' && noiseRounding !== 'round') throw new TypeError(`noiseRounding: expected 'truncate' or 'round', got ${String(noiseRounding)}`);
+  if (o.mix !== undefined) {
+    if (o.task !== 'all-in-one') throw new TypeError(`mix: only the all-in-one task mixes degradations, got task ${o.task}`);
+    const problem = mixProblem(o.mix);
+    if (problem) throw new RangeError(`mix: ${problem}`);
+  }
   const workers = int('workers', o.workers ?? 2, 0, 64);
   const cacheMB = o.cacheMB ?? 1024;
   if (typeof cacheMB !== 'number' || !(cacheMB >= 0)) throw new RangeError(`cacheMB: expected a size >= 0, got ${String(o.cacheMB)}`);
@@ -66,6 +88,7 @@ export function checkOptions(o: DataOptions): Settings {
     crop: int('crop', o.crop, 1),
     seed: int('seed', o.seed, Number.MIN_SAFE_INTEGER),
     sigmas: [...sigmas],
+    ...(o.mix ? { mix: { denoise: o.mix.denoise, derain: o.mix.derain, dehaze: o.mix.dehaze } } : {}),
     synthetic: o.synthetic ?? true,
     noiseRounding,
     workers,

@@ -19,23 +19,46 @@ export type WorkerPlan = Pick<DataPlan, 'settings' | 'clean' | 'derain' | 'dehaz
 type SourceName = 'clean' | 'derain' | 'dehaze';
 const SOURCE_TAG: Record<SourceName, number> = { clean: 0, derain: 1, dehaze: 2 };
 
-/** The degradations a task draws from, uniformly: all-in-one has one entry per sigma plus derain and dehaze (as AirNet cycles its de_type list). */
-function choices(s: Settings): { kind: SampleKind; sigma?: number }[] {
-  const denoise = s.sigmas.map((sigma) => ({ kind: 'denoise' as const, sigma }));
+interface Choice {
+  kind: SampleKind;
+  sigma?: number;
+  /** relative weight; only read where the settings give a task mix */
+  weight: number;
+}
+
+/**
+ * The degradations a task draws from: all-in-one has one entry per sigma plus derain and dehaze,
+ * drawn uniformly (as AirNet cycles its de_type list) unless a mix weights them.
+ */
+function choices(s: Settings): Choice[] {
+  const perSigma = s.mix ? s.mix.denoise / s.sigmas.length : 1;
+  const denoise = s.sigmas.map((sigma) => ({ kind: 'denoise' as const, sigma, weight: perSigma }));
   switch (s.task) {
     case 'denoise':
       return denoise;
     case 'all-in-one':
-      return [...denoise, { kind: 'derain' }, { kind: 'dehaze' }];
+      return [...denoise, { kind: 'derain', weight: s.mix?.derain ?? 1 }, { kind: 'dehaze', weight: s.mix?.dehaze ?? 1 }];
     default:
-      return [{ kind: s.task }];
+      return [{ kind: s.task, weight: 1 }];
   }
+}
+
+/** One draw of rng: uniform over the choices, or by weight where a mix is set (same stream either way). */
+function draw(options: Choice[], weighted: boolean, rng: Rng): Choice {
+  if (!weighted) return options[rng.int(options.length)];
+  let u = rng.float() * options.reduce((sum, o) => sum + o.weight, 0);
+  for (const o of options) {
+    if (u < o.weight) return o;
+    u -= o.weight;
+  }
+  // u landed on the total through rounding: the last choice with any weight
+  return [...options].reverse().find((o) => o.weight > 0)!;
 }
 
 export class BatchMaker {
   private readonly perms = new Map<string, Uint32Array>();
   private readonly cache: ImageCache;
-  private readonly options: { kind: SampleKind; sigma?: number }[];
+  private readonly options: Choice[];
 
   constructor(private readonly plan: WorkerPlan, cacheBytes: number) {
     this.cache = new ImageCache(cacheBytes);
@@ -75,7 +98,7 @@ export class BatchMaker {
   async sample(s: number): Promise<{ info: SampleInfo; degraded: Uint8Array; clean: Uint8Array }> {
     const { seed, crop: n, noiseRounding } = this.plan.settings;
     const rng = new Rng(seed, STREAM.sample, s);
-    const choice = this.options.length === 1 ? this.options[0] : this.options[rng.int(this.options.length)];
+    const choice = this.options.length === 1 ? this.options[0] : draw(this.options, !!this.plan.settings.mix, rng);
     const pairs: ImagePair[] | null = choice.kind === 'derain' ? this.plan.derain : choice.kind === 'dehaze' ? this.plan.dehaze : null;
     const source: SourceName = pairs ? (choice.kind as 'derain' | 'dehaze') : 'clean';
     const items: (ImagePair | ImageEntry)[] = pairs ?? this.plan.clean;

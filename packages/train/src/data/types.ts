@@ -2,6 +2,13 @@
 
 export type TaskName = 'denoise' | 'derain' | 'dehaze' | 'all-in-one' | 'pretrain';
 
+/** Relative weights of the all-in-one task's three degradations (non-negative, not all zero). */
+export interface TaskMix {
+  denoise: number;
+  derain: number;
+  dehaze: number;
+}
+
 export interface DataOptions {
   task: TaskName;
   /** folders of clean images (denoise, synthetic rain/haze, pretrain, all-in-one), searched recursively */
@@ -18,6 +25,12 @@ export interface DataOptions {
   seed: number;
   /** noise levels for denoising, in 8-bit levels (default [15, 25, 50]) */
   sigmas?: number[];
+  /**
+   * all-in-one only: relative weights of denoising (shared evenly by the sigmas), deraining and
+   * dehazing in the draw of each sample's degradation. Default: one share per sigma and one each
+   * for rain and haze (AirNet's cycle: 3:1:1 with three sigmas).
+   */
+  mix?: TaskMix;
   /** worker threads decoding and degrading (default 2; 0 works in the calling thread) */
   workers?: number;
   /** fraction of the clean images held out for validation, chosen deterministically by file name hash (default 0) */

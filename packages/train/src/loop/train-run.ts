@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { ANY_DEPTH_RANGE, AdamWHyper, DynetConfig, LossKind, Reuse, StateDict, VARIANTS, Variant, WeightFileError, dynetParameterSpecs } from '@dynet/graph';
 import { ArtifactManifest, writeArtifacts } from '../artifacts';
 import { TrainingCheckpoint, loadCheckpoint, saveCheckpoint } from '../checkpoint';
-import { DataOptions, openBatchStream } from '../data';
+import { DataOptions, mixProblem, openBatchStream } from '../data';
 import { Device } from '../execution-provider';
 import { nchwcBlockSize } from '../nchwc';
 import { TrainingSession } from '../training-session';
@@ -224,6 +224,7 @@ function runSpecProblem(spec: unknown): string | null {
   if (!VARIANTS.includes(s.variant as Variant)) return `variant ${JSON.stringify(s.variant)}`;
   if (!isObject(s.config) || typeof s.config.name !== 'string') return 'config is not a model configuration';
   if (!isObject(s.data) || typeof s.data.task !== 'string') return 'data is not a data description';
+  if (s.data.mix !== undefined && mixProblem(s.data.mix)) return `data.mix: ${mixProblem(s.data.mix)}`;
   if (!isObject(s.hyper) || !['beta1', 'beta2', 'eps', 'weightDecay'].every((k) => Number.isFinite((s.hyper as Record<string, unknown>)[k]))) return 'hyper is not AdamW settings';
   for (const k of ['batch', 'crop', 'steps']) if (!Number.isInteger(s[k]) || (s[k] as number) <= 0) return `${k} ${JSON.stringify(s[k])}`;
   for (const k of ['seed', 'lr', 'warmup', 'variantProb']) if (!Number.isFinite(s[k])) return `${k} ${JSON.stringify(s[k])}`;

@@ -91,4 +91,9 @@ test('derain with synthetic rain off and no pairs; bad option values', async () 
   await expect(openBatchStream({ ...base, sigmas: [-1] }, 0)).rejects.toThrow(/^sigmas: /);
   await expect(openBatchStream({ ...base, holdout: 1 }, 0)).rejects.toThrow(/^holdout: /);
   await expect(openBatchStream(base, -1)).rejects.toThrow(/^startIndex: /);
+  const allInOne = { ...base, task: 'all-in-one' as const };
+  await expect(openBatchStream({ ...allInOne, mix: { denoise: 1, derain: -1, dehaze: 1 } }, 0)).rejects.toThrow(/^mix: derain: expected a weight >= 0/);
+  await expect(openBatchStream({ ...allInOne, mix: { denoise: 0, derain: 0, dehaze: 0 } }, 0)).rejects.toThrow('mix: all weights are 0');
+  await expect(openBatchStream({ ...allInOne, mix: { denoise: 1, derain: 1, dehaze: 1, deblur: 1 } as never }, 0)).rejects.toThrow(/^mix: unknown task "deblur"/);
+  await expect(openBatchStream({ ...base, task: 'denoise', mix: { denoise: 1, derain: 0, dehaze: 0 } }, 0)).rejects.toThrow(/^mix: only the all-in-one task/);
 });

@@ -78,6 +78,19 @@ test('all-in-one draws denoise (one entry per sigma), derain and dehaze uniforml
   for (const c of Object.values(counts)) expect(Math.abs(c - 40)).toBeLessThan(20); // 200 draws, 1/5 each
 });
 
+test('a task mix weights the draw: denoise=0,derain=3,dehaze=1 gives no noise and three rain samples to one haze', async () => {
+  const opts: DataOptions = { task: 'all-in-one', clean: [photos], batch: 25, crop: 16, seed: 9, workers: 0, mix: { denoise: 0, derain: 3, dehaze: 1 } };
+  const batches = await take(opts, 0, 8);
+  const kinds = batches.flatMap((b) => b.samples.map((s) => s.kind));
+  expect(kinds).not.toContain('denoise');
+  const rain = kinds.filter((k) => k === 'derain').length;
+  expect(rain + kinds.filter((k) => k === 'dehaze').length).toBe(200);
+  expect(Math.abs(rain - 150)).toBeLessThan(25); // 200 draws, 3/4 rain
+  // the mix is part of what a batch is a function of: the same options repeat it bit for bit
+  const [again] = await take(opts, 3, 1);
+  expect(sameBits(again.input, batches[3].input)).toBe(true);
+});
+
 test('flips and rotations: all 8 appear, each label always the same transform', async () => {
   const n = 12;
   const dir = path.join(work, 'flip');
