@@ -1,7 +1,7 @@
 /**
  * tools/depth-curve.js (issue 16 item 3) at toy size: two photos, two depths, 64x64 timing. It
  * writes the JSON, the table and the SVG; depth 2,3,3,4 through dynet-any.onnx scores what
- * `dynet eval --variant S` scores on the same images (the bundled model is DyNet-S).
+ * `dynet eval --variant S` scores on the same images.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,7 +21,7 @@ test('depth-curve writes a table, JSON and an SVG over the depths asked for, in 
       expect(row.seconds).toBeGreaterThan(0);
       for (const task of ['denoise', 'dehaze']) expect(row.psnr[task]).toBeGreaterThan(result.degraded[task]);
     }
-    // the bundled model was trained at DyNet-S's depth: there it beats depth 1,1,1,1
+    // the bundled model was trained at DyNet-S's and -L's depths: at S it beats depth 1,1,1,1
     expect(result.rows[1].psnr.denoise).toBeGreaterThan(result.rows[0].psnr.denoise);
     const table = fs.readFileSync(path.join(out, 'depth-curve.md'), 'utf8');
     expect(table).toMatch(/\| 2,3,3,4 \(S\) \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);

@@ -9,8 +9,8 @@
  *   node tools/depth-curve.js [--model DIR] [--photos DIR] [--max-size 384] [--limit N]
  *        [--depths 1,1,1,1 ... 4,6,6,8] [--tasks denoise derain dehaze] [--time-size 512]
  *        [--runs 3] [--threads N] [--out docs/depth-curve]
- * Without --model it exports the bundled model's weights with --variant any into a temporary
- * folder (the bundled model was trained at DyNet-S's depth only).
+ * Without --model it reads the bundled model's dynet-any.onnx (trained at DyNet-S's and
+ * DyNet-L's depths, drawn per step).
  */
 'use strict';
 const { execFileSync } = require('node:child_process');
@@ -20,7 +20,7 @@ const path = require('node:path');
 const sharp = require('sharp');
 const yargs = require('yargs');
 const train = require('@dynet/train');
-const { loadRestorer } = require('@dynet/infer');
+const { DEFAULT_MODEL_DIR, loadRestorer } = require('@dynet/infer');
 const { atomicWriteFileSync } = require('@dynet/graph');
 const { median, cpuDescription } = require('./bench-util');
 const { syntheticPairs } = require('./synthetic-pairs');
@@ -28,7 +28,7 @@ const { syntheticPairs } = require('./synthetic-pairs');
 const ROOT = path.resolve(__dirname, '..');
 const PATH_DEPTHS = ['1,1,1,1', '1,2,2,2', '2,2,2,3', '2,3,3,4', '3,4,4,5', '3,5,5,6', '4,6,6,8'];
 const args = yargs(process.argv.slice(2))
-  .option('model', { type: 'string', describe: 'folder with dynet-any.onnx (default: the bundled weights, exported with --variant any)' })
+  .option('model', { type: 'string', default: DEFAULT_MODEL_DIR, describe: 'folder with dynet-any.onnx (default: the bundled model)' })
   .option('photos', { type: 'string', default: path.join(ROOT, 'datasets/collection/heldout'), describe: 'held-out photos (recursive)' })
   .option('max-size', { type: 'number', default: 384, describe: 'downscale photos so the longer side is at most this (0: as they are)' })
   .option('limit', { type: 'number', default: 0, describe: 'use only the first N photos (0: all)' })
@@ -126,12 +126,7 @@ async function main() {
   const depths = args.depths.map((d) => d.split(',').map(Number));
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dynet-depth-curve-'));
   try {
-    let model = args.model;
-    if (!model) {
-      model = path.join(work, 'model');
-      const bundled = path.join(ROOT, 'packages/infer/models/all-in-one-small/dynet-s.onnx');
-      execFileSync(process.execPath, [path.join(ROOT, 'packages/cli/bin/dynet.js'), 'export', '--preset', 'small', '--variant', 'any', '--weights', bundled, '-o', model], { stdio: 'ignore' });
-    }
+    const model = args.model;
     if (!fs.existsSync(path.join(model, 'dynet-any.onnx'))) throw new Error(`${model}: no dynet-any.onnx (write one with \`dynet export --variant any\`)`);
     const { clean, count } = await prepareData(work);
     const degraded = {};
@@ -150,7 +145,7 @@ async function main() {
     const table = [header, `| --- | --- | ${args.tasks.map(() => '---').join(' | ')} |`,
       `| degraded input | | ${args.tasks.map((t) => degraded[t].toFixed(2)).join(' | ')} |`,
       ...rows.map((r) => `| ${r.depth}${r.depth === '2,3,3,4' ? ' (S)' : r.depth === '4,6,6,8' ? ' (L)' : ''} | ${r.seconds.toFixed(3)} | ${args.tasks.map((t) => r.psnr[t].toFixed(2)).join(' | ')} |`)].join('\n');
-    atomicWriteFileSync(path.join(args.out, 'depth-curve.json'), `${JSON.stringify({ about, model: args.model ?? 'bundled (exported --variant any)', degraded, rows }, null, 1)}\n`);
+    atomicWriteFileSync(path.join(args.out, 'depth-curve.json'), `${JSON.stringify({ about, model: path.resolve(model) === DEFAULT_MODEL_DIR ? 'bundled' : model, degraded, rows }, null, 1)}\n`);
     atomicWriteFileSync(path.join(args.out, 'depth-curve.md'), `${about}\n\n${table}\n`);
     writeSvg(path.join(args.out, 'depth-curve.svg'), rows, degraded);
     console.log(`\n${about}\n${table}\nwrote ${path.join(args.out, 'depth-curve.{json,md,svg}')}`);

@@ -23,7 +23,8 @@ export function locateModel(dir: string | undefined, variant: GraphKind): ModelF
   const graph = path.join(folder, graphFileName(variant));
   if (!fs.existsSync(graph)) {
     if (path.resolve(folder) === DEFAULT_MODEL_DIR) {
-      throw new Error(`${graph}: the bundled model is DyNet-S only (it was trained as S); pass --model DIR for a DyNet-${variant} model written by \`npx dynet export${variant === 'any' ? ' --variant any' : ''}\``);
+      // the bundled folder ships S, L and any; a missing graph means a damaged install
+      throw new Error(`${graph}: missing from the bundled model folder (the installation is incomplete: reinstall the package), or pass --model DIR`);
     }
     throw new Error(`${graph}: no DyNet-${variant} model there; write one with \`npx dynet export${variant === 'any' ? ' --variant any' : ''}\` or pass --model DIR`);
   }
