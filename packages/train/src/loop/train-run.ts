@@ -224,7 +224,8 @@ function runSpecProblem(spec: unknown): string | null {
   if (!VARIANTS.includes(s.variant as Variant)) return `variant ${JSON.stringify(s.variant)}`;
   if (!isObject(s.config) || typeof s.config.name !== 'string') return 'config is not a model configuration';
   if (!isObject(s.data) || typeof s.data.task !== 'string') return 'data is not a data description';
-  if (s.data.mix !== undefined && mixProblem(s.data.mix)) return `data.mix: ${mixProblem(s.data.mix)}`;
+  const mix = s.data.mix === undefined ? null : mixProblem(s.data.mix);
+  if (mix) return `data.mix: ${mix}`;
   if (!isObject(s.hyper) || !['beta1', 'beta2', 'eps', 'weightDecay'].every((k) => Number.isFinite((s.hyper as Record<string, unknown>)[k]))) return 'hyper is not AdamW settings';
   for (const k of ['batch', 'crop', 'steps']) if (!Number.isInteger(s[k]) || (s[k] as number) <= 0) return `${k} ${JSON.stringify(s[k])}`;
   for (const k of ['seed', 'lr', 'warmup', 'variantProb']) if (!Number.isFinite(s[k])) return `${k} ${JSON.stringify(s[k])}`;
